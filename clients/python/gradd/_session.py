@@ -1,0 +1,353 @@
+"""Session: the gRPC connection, the queue of Steps and the flush that sends them in ONE Run.
+
+Steps are queued as the user's code runs (each with the user's stack frame) and sent when a
+value is needed. A failing step's status message starts with `step <index> (<kind> <ref>)`: the
+error is raised as a GraddError naming the Python line that queued that step. Refs of tensors
+that Python garbage-collected are released by a step piggy-backed on the next Run.
+"""
+import atexit
+import linecache
+import os
+import re
+import sys
+import threading
+import weakref
+
+import grpc
+
+from . import _errors
+from ._proto import gradd_pb2 as pb
+from ._proto import gradd_pb2_grpc as pb_grpc
+
+DEFAULT_ADDR = "localhost:50051"
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_STEP_RE = re.compile(r"^step (\d+) \((\w+)(?: ([^)]*))?\)")
+_CHANNEL_OPTIONS = [
+    ("grpc.max_send_message_length", -1),
+    ("grpc.max_receive_message_length", -1),
+]
+
+
+def user_frame():
+    """(filename, lineno, function) of the innermost caller outside this package."""
+    f = sys._getframe(1)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if not fn.startswith(_PKG_DIR):
+            return (fn, f.f_lineno, f.f_code.co_name)
+        f = f.f_back
+    return None
+
+
+def format_frame(frame):
+    if frame is None:
+        return ""
+    fn, ln, name = frame
+    line = linecache.getline(fn, ln).strip()
+    text = f'\n  File "{fn}", line {ln}, in {name}'
+    return text + (f"\n    {line}" if line else "")
+
+
+class _Pending:
+    """A queued step. `on_result(StepResult | None)` runs when the step ran (None: it ran but
+    the Run failed later, so its result was not returned); `on_fail(err)` when it failed or was
+    skipped. `tape` is set on stop/pause/resume steps, re-sent if skipped by a failure."""
+
+    __slots__ = ("step", "frame", "on_result", "on_fail", "tape")
+
+    def __init__(self, step, frame, on_result=None, on_fail=None, tape=None):
+        self.step = step
+        self.frame = frame
+        self.on_result = on_result
+        self.on_fail = on_fail
+        self.tape = tape
+
+
+class Session:
+    """A server-side session: tensors, variables and tapes live in it.
+
+    `gradd.Session(addr)` opens lazily (CreateSession on first use). As a context manager it
+    becomes the current session for objects created inside the block and is deleted at exit.
+    The default session (address from GRADD_ADDR, default localhost:50051) is deleted at exit
+    of the interpreter.
+    """
+
+    def __init__(self, addr=None, *, ttl_seconds=0, timeout=None, session_id=None,
+                 max_pending=4096):
+        self.addr = addr or os.environ.get("GRADD_ADDR") or DEFAULT_ADDR
+        self.timeout = float(timeout if timeout is not None
+                             else os.environ.get("GRADD_TIMEOUT", "60"))
+        self.ttl_seconds = ttl_seconds
+        self.max_pending = max_pending
+        self._requested_id = session_id or ""
+        self._id = None
+        self._channel = None
+        self._stub = None
+        self._lock = threading.RLock()
+        self._queue = []
+        self._release_refs = []
+        self._release_tapes = []
+        self._counter = 0
+        self._lost = None
+        self._closed = False
+        self._active_tapes = []
+        self._variables = weakref.WeakValueDictionary()
+        #: Number of Run calls sent (the round trips that carried steps).
+        self.run_count = 0
+        #: Number of steps sent over all Runs.
+        self.steps_sent = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def id(self):
+        self._open()
+        return self._id
+
+    @property
+    def stub(self):
+        self._open()
+        return self._stub
+
+    def _open(self):
+        if self._id is not None:
+            return
+        if self._closed:
+            raise _errors.GraddError(f"session on {self.addr} is closed")
+        with self._lock:
+            if self._id is not None:
+                return
+            self._channel = grpc.insecure_channel(self.addr, options=_CHANNEL_OPTIONS)
+            self._stub = pb_grpc.GraddStub(self._channel)
+            try:
+                s = self._stub.CreateSession(
+                    pb.CreateSessionRequest(session_id=self._requested_id,
+                                            ttl_seconds=self.ttl_seconds),
+                    timeout=self.timeout)
+            except grpc.RpcError as e:
+                self._channel.close()
+                self._channel = self._stub = None
+                raise self._call_error(e, "CreateSession") from None
+            self._id = s.session_id
+            self.ttl_seconds = s.ttl_seconds
+            _OPEN.add(self)
+
+    def close(self):
+        """Deletes the session on the server (pending steps are dropped). Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue = []
+            _OPEN.discard(self)
+            if self._stub is not None and self._lost is None:
+                try:
+                    self._stub.DeleteSession(pb.DeleteSessionRequest(session_id=self._id),
+                                             timeout=min(self.timeout, 5.0))
+                except grpc.RpcError:
+                    pass
+            if self._channel is not None:
+                self._channel.close()
+
+    def __enter__(self):
+        _stack().append(self)
+        return self
+
+    def __exit__(self, *exc):
+        st = _stack()
+        if st and st[-1] is self:
+            st.pop()
+        self.close()
+        return False
+
+    def as_default(self):
+        """Context manager that makes this the current session without closing it at exit."""
+        return _AsDefault(self)
+
+    def info(self):
+        """GetSession: the server's description of this session (refs, tapes, bytes, TTL)."""
+        return self._call("GetSession", pb.GetSessionRequest(session_id=self.id))
+
+    def keep_alive(self):
+        """KeepAlive: renews the TTL; the cheapest round trip."""
+        return self._call("KeepAlive", pb.KeepAliveRequest(session_id=self.id))
+
+    def _call(self, method, req):
+        self._check_usable()
+        try:
+            return getattr(self._stub, method)(req, timeout=self.timeout)
+        except grpc.RpcError as e:
+            raise self._call_error(e, method) from None
+
+    def _call_error(self, e, method):
+        code, details = e.code(), e.details() or ""
+        if code == grpc.StatusCode.NOT_FOUND and self._id is not None:
+            return self._mark_lost(details)
+        cls = _errors.class_for_code(code)
+        return cls(f"{method} on {self.addr} failed: {code.name}: {details}", code=code)
+
+    def _mark_lost(self, details):
+        err = _errors.SessionLostError(
+            f"session {self._id} is gone from {self.addr} (expired, deleted or the server "
+            f"restarted): {details}. Everything it held is lost; open a new gradd.Session "
+            f"(or call gradd.reset_default_session()).", code=grpc.StatusCode.NOT_FOUND)
+        self._lost = err
+        _OPEN.discard(self)
+        return err
+
+    def _check_usable(self):
+        if self._lost is not None:
+            raise self._lost
+        if self._closed:
+            raise _errors.GraddError(f"session on {self.addr} is closed")
+        self._open()
+
+    # -- queue ----------------------------------------------------------------------------
+
+    def new_ref(self, prefix="t"):
+        self._counter += 1
+        return f"{prefix}{self._counter}"
+
+    def enqueue(self, step, frame=None, on_result=None, on_fail=None, tape=None):
+        if self._lost is not None:
+            raise self._lost
+        if self._closed:
+            raise _errors.GraddError(f"session on {self.addr} is closed")
+        with self._lock:
+            self._queue.append(_Pending(step, frame, on_result, on_fail, tape))
+            if len(self._queue) >= self.max_pending:
+                self.flush()
+
+    def release(self, ref=None, tape=None):
+        """Schedules the release of a ref or tape (sent with the next Run). GC-safe."""
+        if ref is not None:
+            self._release_refs.append(ref)
+        if tape is not None:
+            self._release_tapes.append(tape)
+
+    def flush(self):
+        """Sends every queued step in one Run and dispatches the results."""
+        with self._lock:
+            if not self._queue:
+                return
+            self._check_usable()
+            pending, self._queue = self._queue, []
+            steps = [p.step for p in pending]
+            refs, self._release_refs = self._release_refs, []
+            tapes, self._release_tapes = self._release_tapes, []
+            if refs or tapes:
+                steps.append(pb.Step(release=pb.ReleaseStep(refs=refs, tapes=tapes)))
+            self.run_count += 1
+            self.steps_sent += len(steps)
+            try:
+                resp = self._stub.Run(pb.RunRequest(session_id=self._id, steps=steps),
+                                      timeout=self.timeout)
+            except grpc.RpcError as e:
+                self._release_refs[:0] = refs
+                self._release_tapes[:0] = tapes
+                raise self._fail_batch(pending, e) from None
+            results = resp.results
+            for i, p in enumerate(pending):
+                if p.on_result is not None:
+                    p.on_result(results[i] if i < len(results) else None)
+
+    def _fail_batch(self, pending, e):
+        code, details = e.code(), e.details() or ""
+        m = _STEP_RE.match(details)
+        if m is None or int(m.group(1)) >= len(pending):
+            if code == grpc.StatusCode.NOT_FOUND and m is None:
+                err = self._mark_lost(details)
+            else:
+                cls = _errors.class_for_code(code)
+                where = format_frame(pending[-1].frame) if pending else ""
+                err = cls(f"Run on {self.addr} failed: {code.name}: {details}{where}", code=code)
+            for p in pending:
+                if p.on_fail is not None:
+                    p.on_fail(err)
+            return err
+        idx = int(m.group(1))
+        frame = pending[idx].frame
+        cls = _errors.class_for_code(code)
+        err = cls(details + format_frame(frame), code=code, step_index=idx,
+                  step_kind=m.group(2), ref=m.group(3),
+                  filename=frame[0] if frame else None, lineno=frame[1] if frame else None)
+        for p in pending[:idx]:
+            if p.on_result is not None:
+                p.on_result(None)
+        for p in pending[idx:]:
+            if p.on_fail is not None:
+                p.on_fail(err)
+        # Keep the server's tape stack in step with Python's: the `with` blocks were exited.
+        redo = [_Pending(p.step, p.frame) for p in pending[idx + 1:]
+                if p.tape is not None and p.tape._on_server]
+        self._queue[:0] = redo
+        return err
+
+    # -- local tape mirror ----------------------------------------------------------------
+
+    def _record(self, op, inputs, outputs):
+        for tape in self._active_tapes:
+            if tape._recording:
+                tape._record(op, inputs, outputs)
+
+
+class _AsDefault:
+    def __init__(self, session):
+        self.session = session
+
+    def __enter__(self):
+        _stack().append(self.session)
+        return self.session
+
+    def __exit__(self, *exc):
+        st = _stack()
+        if st and st[-1] is self.session:
+            st.pop()
+        return False
+
+
+_OPEN = weakref.WeakSet()
+_tls = threading.local()
+_default = None
+_default_lock = threading.Lock()
+
+
+def _stack():
+    st = getattr(_tls, "stack", None)
+    if st is None:
+        st = _tls.stack = []
+    return st
+
+
+def get_session():
+    """The current session: the innermost `with gradd.Session(...)`, else the default one."""
+    st = _stack()
+    if st:
+        return st[-1]
+    global _default
+    if _default is None or _default._closed:
+        with _default_lock:
+            if _default is None or _default._closed:
+                _default = Session()
+    return _default
+
+
+def reset_default_session(addr=None):
+    """Closes the default session; the next use opens a new one (on `addr` if given, else
+    GRADD_ADDR)."""
+    global _default
+    with _default_lock:
+        old, _default = _default, None
+        if addr is not None:
+            _default = Session(addr)
+    if old is not None:
+        old.close()
+
+
+@atexit.register
+def _close_all():
+    for s in list(_OPEN):
+        try:
+            s.close()
+        except Exception:
+            pass

@@ -1,0 +1,13 @@
+//! gradd: TensorFlow's `tf.GradientTape`, served over gRPC.
+//!
+//! Layers point one way: `service -> session -> tape -> ops -> tensor`. Everything below
+//! `service` builds and is tested without tonic.
+
+pub mod conformance;
+pub mod error;
+pub mod ops;
+pub mod proto;
+pub mod service;
+pub mod session;
+pub mod tape;
+pub mod tensor;

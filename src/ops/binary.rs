@@ -1,0 +1,164 @@
+//! Binary elementwise ops with numpy broadcasting. The gradient of a broadcast input is summed
+//! back to its shape (`sum_to_shape`).
+
+use super::{GradArgs, Graph, Handle, Op, misc, run1, scalar, sum_to_shape, unary};
+use crate::error::Result;
+use crate::tensor::{Arith, Tensor, zip_broadcast};
+use crate::{float_map2, num_map2};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Maximum,
+    Minimum,
+    SquaredDifference,
+}
+
+#[derive(Debug)]
+pub struct Binary(pub Kind);
+
+impl Op for Binary {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            Kind::Add => "AddV2",
+            Kind::Sub => "Sub",
+            Kind::Mul => "Mul",
+            Kind::Div => "RealDiv",
+            Kind::Pow => "Pow",
+            Kind::Maximum => "Maximum",
+            Kind::Minimum => "Minimum",
+            Kind::SquaredDifference => "SquaredDifference",
+        }
+    }
+
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let (x, y) = (inputs[0], inputs[1]);
+        let op = self.name();
+        let out = match self.0 {
+            Kind::Add => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::add)?),
+            Kind::Sub => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::sub)?),
+            Kind::Mul => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::mul)?),
+            Kind::Maximum => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::max_of)?),
+            Kind::Minimum => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::min_of)?),
+            Kind::Div => float_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| p / q)?),
+            Kind::Pow => float_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| p.powf(q))?),
+            Kind::SquaredDifference => {
+                float_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| (p - q) * (p - q))?)
+            }
+        }?;
+        Ok(vec![out])
+    }
+
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let (x, y) = (&a.inputs[0], &a.inputs[1]);
+        let gr = a.grad(g, 0)?;
+        let (gx, gy) = match self.0 {
+            // d(x+y) = dx + dy
+            Kind::Add => (gr.clone(), gr),
+            // d(x-y) = dx - dy
+            Kind::Sub => (gr.clone(), unary::neg(g, &gr)?),
+            // d(xy) = y dx + x dy
+            Kind::Mul => (mul(g, &gr, y)?, mul(g, &gr, x)?),
+            // d(x/y) = dx/y - x/y^2 dy
+            Kind::Div => {
+                let gx = div(g, &gr, y)?;
+                let x_y = div(g, x, y)?;
+                let x_y2 = div(g, &x_y, y)?;
+                let t = mul(g, &gr, &x_y2)?;
+                (gx, unary::neg(g, &t)?)
+            }
+            // d(x^y) = y x^(y-1) dx + x^y log(x) dy, with log(x) taken as 0 where x <= 0
+            Kind::Pow => {
+                let one = scalar(g, x.dtype(), 1.0);
+                let ym1 = sub(g, y, &one)?;
+                let p = pow(g, x, &ym1)?;
+                let gy_ = mul(g, &gr, y)?;
+                let gx = mul(g, &gy_, &p)?;
+                let zero = scalar(g, x.dtype(), 0.0);
+                let mask = misc::gt(g, x, &zero)?;
+                let ones = g.constant(Tensor::full(x.dtype(), x.shape(), 1.0));
+                let safe_x = misc::select(g, &mask, x, &ones)?;
+                let log_x = unary::log_h(g, &safe_x)?;
+                let zeros = g.constant(Tensor::zeros(x.dtype(), x.shape()));
+                let log_x = misc::select(g, &mask, &log_x, &zeros)?;
+                let gz = mul(g, &gr, &a.outputs[0])?;
+                (gx, mul(g, &gz, &log_x)?)
+            }
+            // TensorFlow: x gets g where x >= y (Maximum) / x <= y (Minimum), y elsewhere.
+            Kind::Maximum | Kind::Minimum => {
+                let y_wins = if self.0 == Kind::Maximum {
+                    misc::lt(g, x, y)?
+                } else {
+                    misc::gt(g, x, y)?
+                };
+                let zeros = g.constant(Tensor::zeros(gr.dtype(), gr.shape()));
+                let gx = misc::select(g, &y_wins, &zeros, &gr)?;
+                let gy = misc::select(g, &y_wins, &gr, &zeros)?;
+                (gx, gy)
+            }
+            // d(x-y)^2 = 2(x-y)(dx - dy)
+            Kind::SquaredDifference => {
+                let d = sub(g, x, y)?;
+                let two = scalar(g, x.dtype(), 2.0);
+                let t = mul(g, &gr, &d)?;
+                let gx = mul(g, &two, &t)?;
+                let gy = unary::neg(g, &gx)?;
+                (gx, gy)
+            }
+        };
+        Ok(vec![
+            Some(sum_to_shape(g, &gx, x.shape())?),
+            Some(sum_to_shape(g, &gy, y.shape())?),
+        ])
+    }
+}
+
+fn new(k: Kind) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(Binary(k)))
+}
+
+pub fn add_v2(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::Add)
+}
+pub fn sub_op(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::Sub)
+}
+pub fn mul_op(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::Mul)
+}
+pub fn real_div(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::Div)
+}
+pub fn pow_op(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::Pow)
+}
+pub fn maximum(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::Maximum)
+}
+pub fn minimum(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::Minimum)
+}
+pub fn squared_difference(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::SquaredDifference)
+}
+
+pub fn add(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
+    run1(g, Binary(Kind::Add), &[x, y])
+}
+pub fn sub(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
+    run1(g, Binary(Kind::Sub), &[x, y])
+}
+pub fn mul(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
+    run1(g, Binary(Kind::Mul), &[x, y])
+}
+pub fn div(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
+    run1(g, Binary(Kind::Div), &[x, y])
+}
+pub fn pow(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
+    run1(g, Binary(Kind::Pow), &[x, y])
+}

@@ -1,0 +1,132 @@
+//! MatMul and BatchMatMulV2. Transposes are folded into strides (`.t()` is a view), never
+//! copied; batch dims of BatchMatMulV2 broadcast like numpy.
+
+use super::{Attrs, GradArgs, Graph, Handle, Op, run1, sum_to_shape};
+use crate::error::{Error, Result};
+use crate::tensor::{Float, Tensor, broadcast_shape};
+use crate::{float_map2, invalid};
+use ndarray::{ArcArray, ArrayD, Axis, Ix2, IxDyn, s};
+use std::sync::Arc;
+
+#[derive(Debug)]
+pub struct MatMul {
+    pub ta: bool,
+    pub tb: bool,
+    /// BatchMatMulV2 (leading batch dims) rather than MatMul (rank 2 only).
+    pub batch: bool,
+}
+
+pub fn mat_mul(a: &mut Attrs) -> Result<Arc<dyn Op>> {
+    let ta = a.bool("transpose_a", false)?;
+    let tb = a.bool("transpose_b", false)?;
+    Ok(Arc::new(MatMul { ta, tb, batch: false }))
+}
+
+pub fn batch_mat_mul(a: &mut Attrs) -> Result<Arc<dyn Op>> {
+    let ta = a.bool("adj_x", false)?;
+    let tb = a.bool("adj_y", false)?;
+    Ok(Arc::new(MatMul { ta, tb, batch: true }))
+}
+
+/// Runs MatMul (rank 2) or BatchMatMulV2 on the graph.
+pub fn matmul(g: &mut dyn Graph, x: &Handle, y: &Handle, ta: bool, tb: bool, batch: bool) -> Result<Handle> {
+    run1(g, MatMul { ta, tb, batch }, &[x, y])
+}
+
+/// The (m, k) x (k, n) dims after transposes, or INVALID_ARGUMENT naming the shapes.
+fn mnk(op: &str, xs: &[usize], ys: &[usize], ta: bool, tb: bool) -> Result<(usize, usize, usize)> {
+    let (r, q) = (xs.len(), ys.len());
+    if r < 2 || q < 2 {
+        return Err(invalid!("{op} needs matrices of rank >= 2, got {xs:?} and {ys:?}"));
+    }
+    let (m, k) = if ta { (xs[r - 1], xs[r - 2]) } else { (xs[r - 2], xs[r - 1]) };
+    let (k2, n) = if tb { (ys[q - 1], ys[q - 2]) } else { (ys[q - 2], ys[q - 1]) };
+    if k != k2 {
+        return Err(invalid!(
+            "{op}: inner dimensions differ: {xs:?} x {ys:?} (transpose_a={ta}, transpose_b={tb})"
+        ));
+    }
+    Ok((m, k, n))
+}
+
+fn mm2<T: Float>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb: bool) -> Result<ArrayD<T>> {
+    let bad = |e| Error::Internal(format!("matmul: {e}"));
+    let a = x.view().into_dimensionality::<Ix2>().map_err(bad)?;
+    let b = y.view().into_dimensionality::<Ix2>().map_err(bad)?;
+    let a = if ta { a.reversed_axes() } else { a };
+    let b = if tb { b.reversed_axes() } else { b };
+    Ok(a.dot(&b).into_dyn())
+}
+
+fn batched<T: Float>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb: bool) -> Result<ArrayD<T>> {
+    let (xs, ys) = (x.shape(), y.shape());
+    let (m, _, n) = mnk("BatchMatMulV2", xs, ys, ta, tb)?;
+    let (r, q) = (xs.len(), ys.len());
+    let batch = broadcast_shape(&xs[..r - 2], &ys[..q - 2]).map_err(|e| e.context("BatchMatMulV2"))?;
+    let nb: usize = batch.iter().product();
+    let full = |s: &[usize], tail: &[usize]| {
+        let mut v = batch.clone();
+        v.extend_from_slice(tail);
+        let _ = s;
+        IxDyn(&v)
+    };
+    let bad = || invalid!("BatchMatMulV2: cannot broadcast {xs:?} and {ys:?}");
+    let xb = x.broadcast(full(xs, &xs[r - 2..])).ok_or_else(bad)?;
+    let yb = y.broadcast(full(ys, &ys[q - 2..])).ok_or_else(bad)?;
+    let x3 = xb.as_standard_layout().into_owned();
+    let y3 = yb.as_standard_layout().into_owned();
+    let to3 = |a: ArrayD<T>, t: &[usize]| a.into_shape_with_order((nb, t[0], t[1]));
+    let e = |e| Error::Internal(format!("batch matmul: {e}"));
+    let x3 = to3(x3, &xs[r - 2..]).map_err(e)?;
+    let y3 = to3(y3, &ys[q - 2..]).map_err(e)?;
+    let mut out = ndarray::Array3::<T>::zeros((nb, m, n));
+    for i in 0..nb {
+        let a = x3.slice(s![i, .., ..]);
+        let b = y3.slice(s![i, .., ..]);
+        let a = if ta { a.reversed_axes() } else { a };
+        let b = if tb { b.reversed_axes() } else { b };
+        out.index_axis_mut(Axis(0), i).assign(&a.dot(&b));
+    }
+    let mut shape = batch.clone();
+    shape.extend_from_slice(&[m, n]);
+    out.into_shape_with_order(IxDyn(&shape)).map_err(e)
+}
+
+impl Op for MatMul {
+    fn name(&self) -> &'static str {
+        if self.batch { "BatchMatMulV2" } else { "MatMul" }
+    }
+
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let (x, y) = (inputs[0], inputs[1]);
+        let op = self.name();
+        let (ta, tb) = (self.ta, self.tb);
+        let out = if self.batch {
+            float_map2!(op, x, y, |a, b| batched(a, b, ta, tb)?)
+        } else {
+            if x.rank() != 2 || y.rank() != 2 {
+                return Err(invalid!("MatMul needs rank-2 inputs, got {:?} and {:?}", x.shape(), y.shape()));
+            }
+            mnk(op, x.shape(), y.shape(), ta, tb)?;
+            float_map2!(op, x, y, |a, b| mm2(a, b, ta, tb)?)
+        }?;
+        Ok(vec![out])
+    }
+
+    // C = A B: dA = G B^T, dB = A^T G, with the transposes folded into the attrs (TF's table).
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let (x, y) = (&a.inputs[0], &a.inputs[1]);
+        let gr = a.grad(g, 0)?;
+        let bt = self.batch;
+        let (gx, gy) = match (self.ta, self.tb) {
+            (false, false) => (matmul(g, &gr, y, false, true, bt)?, matmul(g, x, &gr, true, false, bt)?),
+            (false, true) => (matmul(g, &gr, y, false, false, bt)?, matmul(g, &gr, x, true, false, bt)?),
+            (true, false) => (matmul(g, y, &gr, false, true, bt)?, matmul(g, x, &gr, false, false, bt)?),
+            (true, true) => (matmul(g, y, &gr, true, true, bt)?, matmul(g, &gr, x, true, true, bt)?),
+        };
+        Ok(vec![
+            Some(sum_to_shape(g, &gx, x.shape())?),
+            Some(sum_to_shape(g, &gy, y.shape())?),
+        ])
+    }
+}

@@ -1,0 +1,145 @@
+//! Ops: TensorFlow raw ops with their attrs, shape rules, forward and gradient side by side,
+//! one file per family. The registry (`registry.rs`) maps a raw-op name to a builder.
+//!
+//! Gradients are written with the same ops they differentiate (`g.run(...)`), so the session's
+//! executor records them on any active outer tape: higher-order gradients need nothing more.
+
+mod attrs;
+pub mod binary;
+pub mod index;
+pub mod matmul;
+pub mod misc;
+pub mod nn;
+pub mod reduce;
+mod registry;
+pub mod shape;
+pub mod unary;
+
+pub use attrs::{Attr, AttrMap, Attrs};
+pub use registry::{OpSpec, build, spec, specs};
+
+use crate::error::Result;
+use crate::invalid;
+use crate::tensor::{DType, Tensor};
+use std::fmt::Debug;
+use std::sync::Arc;
+
+/// A session-local tensor identity (dense, per session). Tapes track ids, not values.
+pub type TensorId = u64;
+
+/// A tensor value together with its identity in the session.
+#[derive(Clone, Debug)]
+pub struct Handle {
+    pub id: TensorId,
+    pub value: Tensor,
+}
+
+impl Handle {
+    pub fn shape(&self) -> &[usize] {
+        self.value.shape()
+    }
+    pub fn dtype(&self) -> DType {
+        self.value.dtype()
+    }
+}
+
+/// What runs ops: the session's executor. Ops that ran here are recorded by every active tape
+/// that tracks one of their inputs.
+pub trait Graph {
+    /// Runs `op` on `inputs` and returns its outputs.
+    fn run(&mut self, op: Arc<dyn Op>, inputs: &[&Handle]) -> Result<Vec<Handle>>;
+    /// Wraps a value that depends on nothing (never recorded).
+    fn constant(&mut self, value: Tensor) -> Handle;
+}
+
+/// What a gradient function gets: the recorded op's inputs and outputs, and the gradient of
+/// each output (`None` where nothing flowed back to that output).
+pub struct GradArgs<'a> {
+    pub inputs: &'a [Handle],
+    pub outputs: &'a [Handle],
+    pub grads: &'a [Option<Handle>],
+}
+
+impl GradArgs<'_> {
+    /// The gradient of output `i`, or zeros of its shape.
+    pub fn grad(&self, g: &mut dyn Graph, i: usize) -> Result<Handle> {
+        match self.grads.get(i) {
+            Some(Some(h)) => Ok(h.clone()),
+            Some(None) => {
+                let o = &self.outputs[i];
+                Ok(g.constant(Tensor::zeros(o.dtype(), o.shape())))
+            }
+            None => Err(crate::error::Error::Internal(format!("no output {i}"))),
+        }
+    }
+}
+
+/// One TensorFlow raw op with its attrs already parsed.
+pub trait Op: Send + Sync + Debug {
+    fn name(&self) -> &'static str;
+    /// Computes the outputs. Shape and dtype errors are INVALID_ARGUMENT naming the shapes.
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>>;
+    /// Ops without a gradient (comparisons, ArgMax, StopGradient, ...) are never recorded.
+    fn differentiable(&self) -> bool {
+        true
+    }
+    /// The gradient of each input (None = no gradient), computed by running ops on `g`.
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let _ = g;
+        Ok(vec![None; a.inputs.len()])
+    }
+}
+
+/// Runs a one-output op.
+pub fn run1(g: &mut dyn Graph, op: impl Op + 'static, inputs: &[&Handle]) -> Result<Handle> {
+    let mut out = g.run(Arc::new(op), inputs)?;
+    if out.is_empty() {
+        return Err(crate::error::Error::Internal("op returned no output".into()));
+    }
+    Ok(out.swap_remove(0))
+}
+
+/// INVALID_ARGUMENT for two inputs whose dtypes disagree (TensorFlow never promotes).
+pub fn dtype_error(op: &str, x: &Tensor, y: &Tensor) -> crate::error::Error {
+    if x.dtype() == y.dtype() {
+        invalid!("{op} does not support dtype {}", x.dtype())
+    } else {
+        invalid!(
+            "{op} needs inputs of one dtype, got {} {:?} and {} {:?}",
+            x.dtype(),
+            x.shape(),
+            y.dtype(),
+            y.shape()
+        )
+    }
+}
+
+/// A scalar constant of `dtype`.
+pub fn scalar(g: &mut dyn Graph, dtype: DType, v: f64) -> Handle {
+    g.constant(Tensor::scalar(dtype, v))
+}
+
+/// Sums `x` down to `shape`: the gradient of an input that was broadcast to `x`'s shape.
+pub fn sum_to_shape(g: &mut dyn Graph, x: &Handle, shape: &[usize]) -> Result<Handle> {
+    let xs = x.shape();
+    if xs == shape {
+        return Ok(x.clone());
+    }
+    let lead = xs.len().saturating_sub(shape.len());
+    let mut axes: Vec<i64> = (0..lead as i64).collect();
+    for (i, &d) in shape.iter().enumerate() {
+        if d == 1 && xs.get(lead + i).copied() != Some(1) {
+            axes.push((lead + i) as i64);
+        }
+    }
+    let summed = if axes.is_empty() {
+        x.clone()
+    } else {
+        reduce::sum(g, x, Some(axes), false)?
+    };
+    if summed.shape() == shape {
+        Ok(summed)
+    } else {
+        shape::reshape(g, &summed, shape)
+    }
+}

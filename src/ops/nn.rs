@@ -1,0 +1,207 @@
+//! Neural-network ops: BiasAdd, Softmax, LogSoftmax (last axis) and the two fused
+//! cross-entropy ops, which return (loss, backprop) as TensorFlow's raw ops do.
+
+use super::{Attrs, GradArgs, Graph, Handle, Op, binary, reduce, run1, shape, unary};
+use crate::error::Result;
+use crate::tensor::{DType, Float, Tensor};
+use crate::{float_map, float_map2, invalid};
+use ndarray::{ArcArray, ArrayD, Axis, IxDyn};
+use std::sync::Arc;
+
+#[derive(Debug)]
+pub struct BiasAdd;
+
+/// Only the default data format (bias on the last axis) is supported.
+pub fn bias_add(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(BiasAdd))
+}
+
+impl Op for BiasAdd {
+    fn name(&self) -> &'static str {
+        "BiasAdd"
+    }
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let (x, b) = (inputs[0], inputs[1]);
+        if b.rank() != 1 || x.rank() < 2 || x.shape()[x.rank() - 1] != b.shape()[0] {
+            return Err(invalid!(
+                "BiasAdd: bias {:?} must be a vector matching the last dim of {:?} (rank >= 2)",
+                b.shape(),
+                x.shape()
+            ));
+        }
+        binary::Binary(binary::Kind::Add).forward(inputs)
+    }
+    // dx = g, dbias = g summed over every axis but the last
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let gr = a.grad(g, 0)?;
+        let r = gr.value.rank();
+        let gb = reduce::sum(g, &gr, Some((0..r as i64 - 1).collect()), false)?;
+        Ok(vec![Some(gr), Some(gb)])
+    }
+}
+
+/// Row-wise softmax (log = false) or log-softmax over the last axis, stable for large logits.
+fn softmax_last<T: Float>(x: &ArcArray<T, IxDyn>, log: bool) -> ArrayD<T> {
+    let mut out = x.to_owned();
+    let last = Axis(out.ndim().saturating_sub(1));
+    if out.ndim() == 0 {
+        return out.mapv(|_| if log { T::zero() } else { T::one() });
+    }
+    for mut lane in out.lanes_mut(last) {
+        let m = lane.iter().fold(T::neg_infinity(), |a, &b| a.max(b));
+        let m = if m.is_finite() { m } else { T::zero() };
+        lane.mapv_inplace(|v| v - m);
+        let s: T = lane.iter().map(|&v| v.exp()).sum();
+        if log {
+            let ls = s.ln();
+            lane.mapv_inplace(|v| v - ls);
+        } else {
+            lane.mapv_inplace(|v| v.exp() / s);
+        }
+    }
+    out
+}
+
+#[derive(Debug)]
+pub struct Softmax {
+    pub log: bool,
+}
+
+pub fn softmax(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(Softmax { log: false }))
+}
+pub fn log_softmax(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(Softmax { log: true }))
+}
+
+/// sum(x, -1, keep_dims)
+fn sum_last(g: &mut dyn Graph, x: &Handle) -> Result<Handle> {
+    reduce::sum(g, x, Some(vec![-1]), true)
+}
+
+impl Op for Softmax {
+    fn name(&self) -> &'static str {
+        if self.log { "LogSoftmax" } else { "Softmax" }
+    }
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        if inputs[0].rank() < 1 {
+            return Err(invalid!("{} needs rank >= 1, got a scalar", self.name()));
+        }
+        let log = self.log;
+        Ok(vec![float_map!(self.name(), inputs[0], |a| softmax_last(a, log))?])
+    }
+    // softmax: dx = (g - sum(g*y))*y;  log_softmax: dx = g - sum(g)*exp(y)
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let y = &a.outputs[0];
+        let gr = a.grad(g, 0)?;
+        let gx = if self.log {
+            let s = sum_last(g, &gr)?;
+            let p = unary::exp_h(g, y)?;
+            let t = binary::mul(g, &s, &p)?;
+            binary::sub(g, &gr, &t)?
+        } else {
+            let gy = binary::mul(g, &gr, y)?;
+            let s = sum_last(g, &gy)?;
+            let d = binary::sub(g, &gr, &s)?;
+            binary::mul(g, &d, y)?
+        };
+        Ok(vec![Some(gx)])
+    }
+}
+
+/// Cross-entropy of each row: (loss, softmax - labels).
+fn xent<T: Float>(logits: &ArcArray<T, IxDyn>, labels: &ArcArray<T, IxDyn>) -> (ArrayD<T>, ArrayD<T>) {
+    let ls = softmax_last(logits, true);
+    let loss = (&ls * labels).sum_axis(Axis(1)).mapv(|v| -v);
+    let back = ls.mapv(|v| v.exp()) - labels;
+    (loss, back)
+}
+
+#[derive(Debug)]
+pub struct SoftmaxXent {
+    pub sparse: bool,
+}
+
+pub fn softmax_xent(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(SoftmaxXent { sparse: false }))
+}
+pub fn sparse_softmax_xent(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(SoftmaxXent { sparse: true }))
+}
+
+impl Op for SoftmaxXent {
+    fn name(&self) -> &'static str {
+        if self.sparse {
+            "SparseSoftmaxCrossEntropyWithLogits"
+        } else {
+            "SoftmaxCrossEntropyWithLogits"
+        }
+    }
+
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let (logits, labels) = (inputs[0], inputs[1]);
+        let op = self.name();
+        if logits.rank() != 2 {
+            return Err(invalid!("{op}: logits must be rank 2 (batch, classes), got {:?}", logits.shape()));
+        }
+        let (b, c) = (logits.shape()[0], logits.shape()[1]);
+        let labels = if self.sparse {
+            if !matches!(labels.dtype(), DType::I32 | DType::I64) || labels.shape() != [b] {
+                return Err(invalid!(
+                    "{op}: labels must be int32/int64 of shape [{b}], got {} {:?}",
+                    labels.dtype(),
+                    labels.shape()
+                ));
+            }
+            let ix = labels.to_i64_vec();
+            if let Some(bad) = ix.iter().find(|&&i| i < 0 || i as usize >= c) {
+                return Err(invalid!("{op}: label {bad} is outside the valid range [0, {c})"));
+            }
+            let mut v = vec![0.0; b * c];
+            for (r, &i) in ix.iter().enumerate() {
+                v[r * c + i as usize] = 1.0;
+            }
+            Tensor::from_f64s(logits.dtype(), &[b, c], &v)?
+        } else {
+            if labels.shape() != logits.shape() {
+                return Err(invalid!("{op}: logits {:?} and labels {:?} differ", logits.shape(), labels.shape()));
+            }
+            labels.clone()
+        };
+        let mut backprop = None;
+        let loss = float_map2!(op, logits, &labels, |l, y| {
+            let (loss, back) = xent(l, y);
+            backprop = Some(Tensor::from_float(back));
+            loss
+        })?;
+        let backprop = backprop.ok_or_else(|| invalid!("{op}: no backprop"))?;
+        Ok(vec![loss, backprop])
+    }
+
+    // dlogits = g[:, None] * backprop (+ the second-order term when backprop itself has a
+    // gradient: (gg - sum(gg*softmax)) * softmax); dlabels = -g[:, None] * log_softmax(logits).
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let (logits, labels) = (&a.inputs[0], &a.inputs[1]);
+        let gl = a.grad(g, 0)?;
+        let b = gl.shape()[0];
+        let gcol = shape::reshape(g, &gl, &[b, 1])?;
+        let mut gx = binary::mul(g, &gcol, &a.outputs[1])?;
+        if let Some(Some(gg)) = a.grads.get(1) {
+            let sm = run1(g, Softmax { log: false }, &[logits])?;
+            let p = binary::mul(g, gg, &sm)?;
+            let s = sum_last(g, &p)?;
+            let d = binary::sub(g, gg, &s)?;
+            let t = binary::mul(g, &d, &sm)?;
+            gx = binary::add(g, &gx, &t)?;
+        }
+        let glab = if self.sparse {
+            None
+        } else {
+            let ls = run1(g, Softmax { log: true }, &[logits])?;
+            let t = binary::mul(g, &gcol, &ls)?;
+            let t = unary::neg(g, &t)?;
+            Some(super::sum_to_shape(g, &t, labels.shape())?)
+        };
+        Ok(vec![Some(gx), glab])
+    }
+}

@@ -1,0 +1,275 @@
+//! Reductions: Sum, Mean, Max, Min, Prod over an int axis, a list of axes, or all axes when the
+//! attr is absent; negative axes count from the end; keep_dims keeps reduced dims as size 1.
+
+use super::{Attrs, GradArgs, Graph, Handle, Op, binary, misc, run1, shape};
+use crate::error::{Error, Result};
+use crate::tensor::{Arith, DType, Tensor, norm_axis};
+use crate::{float_map, num_map};
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
+use num_traits::Bounded;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    Sum,
+    Mean,
+    Max,
+    Min,
+    Prod,
+}
+
+#[derive(Debug)]
+pub struct Reduce {
+    pub kind: Kind,
+    /// None = all axes.
+    pub axes: Option<Vec<i64>>,
+    pub keep_dims: bool,
+}
+
+fn parse(kind: Kind, a: &mut Attrs) -> Result<Arc<dyn Op>> {
+    let axes = a.ints("axis")?;
+    let keep_dims = a.bool("keep_dims", false)?;
+    Ok(Arc::new(Reduce { kind, axes, keep_dims }))
+}
+
+pub fn sum_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
+    parse(Kind::Sum, a)
+}
+pub fn mean_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
+    parse(Kind::Mean, a)
+}
+pub fn max_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
+    parse(Kind::Max, a)
+}
+pub fn min_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
+    parse(Kind::Min, a)
+}
+pub fn prod_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
+    parse(Kind::Prod, a)
+}
+
+/// Runs Sum on the graph (used by other ops' gradients).
+pub fn sum(g: &mut dyn Graph, x: &Handle, axes: Option<Vec<i64>>, keep_dims: bool) -> Result<Handle> {
+    run1(g, Reduce { kind: Kind::Sum, axes, keep_dims }, &[x])
+}
+
+/// Resolves the axes attr against `rank`: sorted, deduplicated, non-negative.
+pub fn resolve_axes(op: &str, axes: &Option<Vec<i64>>, rank: usize) -> Result<Vec<usize>> {
+    let mut out = match axes {
+        None => (0..rank).collect::<Vec<_>>(),
+        Some(v) => v
+            .iter()
+            .map(|&a| norm_axis(a, rank).map_err(|e| e.context(op)))
+            .collect::<Result<Vec<_>>>()?,
+    };
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// The shape of the result with keep_dims=true.
+pub fn kept_shape(shape: &[usize], axes: &[usize]) -> Vec<usize> {
+    (shape.iter().enumerate())
+        .map(|(i, &d)| if axes.contains(&i) { 1 } else { d })
+        .collect()
+}
+
+fn div_count<T: crate::tensor::Float>(v: T, n: usize) -> T {
+    v / T::c(n as f64)
+}
+
+/// Folds `a` over `axes` (sorted) and returns the keep-dims result.
+fn fold<T: Copy>(a: ArrayViewD<T>, axes: &[usize], init: T, f: impl Fn(T, T) -> T) -> ArrayD<T> {
+    let mut cur = a.to_owned();
+    for &ax in axes.iter().rev() {
+        cur = cur.fold_axis(Axis(ax), init, |&acc, &v| f(acc, v)).insert_axis(Axis(ax));
+    }
+    cur
+}
+
+fn finish<T>(a: ArrayD<T>, shape: &[usize], axes: &[usize], keep: bool) -> Result<ArrayD<T>> {
+    if keep {
+        return Ok(a);
+    }
+    let out: Vec<usize> = (shape.iter().enumerate())
+        .filter(|(i, _)| !axes.contains(i))
+        .map(|(_, &d)| d)
+        .collect();
+    a.into_shape_with_order(IxDyn(&out))
+        .map_err(|e| Error::Internal(format!("reduce reshape: {e}")))
+}
+
+impl Op for Reduce {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            Kind::Sum => "Sum",
+            Kind::Mean => "Mean",
+            Kind::Max => "Max",
+            Kind::Min => "Min",
+            Kind::Prod => "Prod",
+        }
+    }
+
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let x = inputs[0];
+        let op = self.name();
+        let axes = resolve_axes(op, &self.axes, x.rank())?;
+        let sh = x.shape().to_vec();
+        let k = self.keep_dims;
+        let count: usize = axes.iter().map(|&a| sh[a]).product();
+        let y = match self.kind {
+            Kind::Sum => num_map!(op, x, |a| finish(
+                fold(a.view(), &axes, Arith::zero(), Arith::add),
+                &sh,
+                &axes,
+                k
+            )?),
+            Kind::Mean => float_map!(op, x, |a| {
+                let s = fold(a.view(), &axes, 0.0, |p, q| p + q);
+                finish(s.mapv(|v| div_count(v, count)), &sh, &axes, k)?
+            }),
+            Kind::Max => num_map!(op, x, |a| finish(
+                fold(a.view(), &axes, Bounded::min_value(), Arith::max_of),
+                &sh,
+                &axes,
+                k
+            )?),
+            Kind::Min => num_map!(op, x, |a| finish(
+                fold(a.view(), &axes, Bounded::max_value(), Arith::min_of),
+                &sh,
+                &axes,
+                k
+            )?),
+            Kind::Prod => num_map!(op, x, |a| {
+                let one = Arith::add(Arith::zero(), num_traits::One::one());
+                finish(fold(a.view(), &axes, one, Arith::mul), &sh, &axes, k)?
+            }),
+        }?;
+        Ok(vec![y])
+    }
+
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let (x, y) = (&a.inputs[0], &a.outputs[0]);
+        let axes = resolve_axes(self.name(), &self.axes, x.value.rank())?;
+        let kept = kept_shape(x.shape(), &axes);
+        let gr = a.grad(g, 0)?;
+        let g_kept = shape::reshape(g, &gr, &kept)?;
+        let g_full = shape::broadcast_to(g, &g_kept, x.shape())?;
+        let gx = match self.kind {
+            // d sum = broadcast(g)
+            Kind::Sum => g_full,
+            // d mean = broadcast(g) / n
+            Kind::Mean => {
+                let n: usize = axes.iter().map(|&i| x.shape()[i]).product();
+                let n = super::scalar(g, x.dtype(), n.max(1) as f64);
+                binary::div(g, &g_full, &n)?
+            }
+            // TensorFlow splits the gradient evenly among tied extrema.
+            Kind::Max | Kind::Min => {
+                let y_kept = shape::reshape(g, y, &kept)?;
+                let eq = misc::eq(g, x, &y_kept)?;
+                let ind = misc::cast_to(g, &eq, x.dtype())?;
+                let num = sum(g, &ind, Some(axes.iter().map(|&i| i as i64).collect()), true)?;
+                let share = binary::div(g, &ind, &num)?;
+                binary::mul(g, &share, &g_full)?
+            }
+            // d prod = product of the other elements (well defined when some are zero)
+            Kind::Prod => {
+                let others = run1(g, ProdExcept { axes }, &[x])?;
+                binary::mul(g, &g_full, &others)?
+            }
+        };
+        Ok(vec![Some(gx)])
+    }
+}
+
+/// For each element, the product of the other elements of its reduction group: Prod's
+/// gradient without dividing by x (so zeros are exact). Internal, not in the registry.
+#[derive(Debug)]
+pub struct ProdExcept {
+    axes: Vec<usize>,
+}
+
+impl Op for ProdExcept {
+    fn name(&self) -> &'static str {
+        "ProdExcept"
+    }
+
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let axes = &self.axes;
+        let y = float_map!("Prod", inputs[0], |a| {
+            let zeros = fold(a.mapv(|v| if v == 0.0 { 1.0 } else { 0.0 }).view(), axes, 0.0, |p, q| p + q);
+            let nz = fold(a.mapv(|v| if v == 0.0 { 1.0 } else { v }).view(), axes, 1.0, |p, q| p * q);
+            let (Some(zb), Some(nb)) = (zeros.broadcast(a.raw_dim()), nz.broadcast(a.raw_dim())) else {
+                return Err(Error::Internal("prod grad broadcast".into()));
+            };
+            Zip::from(a).and(&zb).and(&nb).map_collect(|&v, &z, &p| {
+                if z == 0.0 {
+                    p / v
+                } else if z == 1.0 && v == 0.0 {
+                    p
+                } else {
+                    0.0
+                }
+            })
+        })?;
+        Ok(vec![y])
+    }
+
+    fn gradient(&self, _: &mut dyn Graph, _: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        Err(Error::Unimplemented("the second derivative of Prod is not implemented".into()))
+    }
+}
+
+/// Checks a reduction's dtype up front (used by the tests).
+pub fn supports(kind: Kind, dtype: DType) -> bool {
+    match kind {
+        Kind::Mean => dtype.is_float(),
+        _ => dtype != DType::Bool,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(shape: &[usize], v: &[f64]) -> Tensor {
+        Tensor::from_f64s(DType::F32, shape, v).expect("valid")
+    }
+
+    fn run(kind: Kind, axes: Option<Vec<i64>>, keep: bool, x: &Tensor) -> Tensor {
+        let op = Reduce { kind, axes, keep_dims: keep };
+        op.forward(&[x]).expect("ok").remove(0)
+    }
+
+    #[test]
+    fn reduces_over_axes_with_keep_dims() {
+        let x = t(&[2, 3], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(run(Kind::Sum, None, false, &x).to_f64_vec(), vec![21.0]);
+        let s = run(Kind::Sum, Some(vec![-1]), true, &x);
+        assert_eq!(s.shape(), &[2, 1]);
+        assert_eq!(s.to_f64_vec(), vec![6.0, 15.0]);
+        assert_eq!(run(Kind::Mean, Some(vec![0]), false, &x).to_f64_vec(), vec![2.5, 3.5, 4.5]);
+        assert_eq!(run(Kind::Max, Some(vec![1]), false, &x).to_f64_vec(), vec![3.0, 6.0]);
+        assert_eq!(run(Kind::Prod, Some(vec![0]), false, &x).to_f64_vec(), vec![4.0, 10.0, 18.0]);
+        assert_eq!(run(Kind::Sum, Some(vec![]), false, &x).shape(), &[2, 3]);
+    }
+
+    #[test]
+    fn bad_axis_is_invalid_argument() {
+        let x = t(&[2], &[1.0, 2.0]);
+        let op = Reduce { kind: Kind::Sum, axes: Some(vec![2]), keep_dims: false };
+        assert!(matches!(op.forward(&[&x]), Err(Error::InvalidArgument(_))));
+        assert!(!supports(Kind::Mean, DType::I32));
+    }
+
+    #[test]
+    fn prod_except_handles_zeros() {
+        let x = t(&[4], &[2.0, 0.0, 3.0, 4.0]);
+        let y = ProdExcept { axes: vec![0] }.forward(&[&x]).expect("ok").remove(0);
+        assert_eq!(y.to_f64_vec(), vec![0.0, 24.0, 0.0, 0.0]);
+        let x = t(&[3], &[2.0, 5.0, 3.0]);
+        let y = ProdExcept { axes: vec![0] }.forward(&[&x]).expect("ok").remove(0);
+        assert_eq!(y.to_f64_vec(), vec![15.0, 6.0, 10.0]);
+    }
+}

@@ -1,0 +1,257 @@
+//! Unary elementwise ops. Each gradient is written in terms of the op's input x or output y,
+//! whichever TensorFlow uses.
+
+use super::{Attrs, GradArgs, Graph, Handle, Op, binary, misc, run1, scalar};
+use crate::error::Result;
+use crate::tensor::{Arith, Tensor};
+use crate::{float_map, num_map};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    Identity,
+    StopGradient,
+    Neg,
+    Square,
+    Sqrt,
+    Rsqrt,
+    Reciprocal,
+    Exp,
+    Log,
+    Log1p,
+    Abs,
+    Sign,
+    Sin,
+    Cos,
+    Tanh,
+    Sigmoid,
+    Relu,
+    LeakyRelu(f64),
+    Elu,
+    Softplus,
+}
+
+#[derive(Debug)]
+pub struct Unary(pub Kind);
+
+pub fn new(k: Kind) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(Unary(k)))
+}
+
+pub fn stop_gradient(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::StopGradient)
+}
+
+pub fn leaky_relu(a: &mut Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::LeakyRelu(a.float("alpha", 0.2)?))
+}
+
+/// softplus(x) = log(1 + e^x), computed without overflow for large |x|.
+fn softplus<T: crate::tensor::Float>(x: T) -> T {
+    if x > T::zero() {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+fn scale<T: crate::tensor::Float>(v: T, a: f64) -> T {
+    v * T::c(a)
+}
+
+fn sigmoid<T: crate::tensor::Float>(x: T) -> T {
+    if x >= T::zero() {
+        T::one() / (T::one() + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (T::one() + e)
+    }
+}
+
+impl Op for Unary {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            Kind::Identity => "Identity",
+            Kind::StopGradient => "StopGradient",
+            Kind::Neg => "Neg",
+            Kind::Square => "Square",
+            Kind::Sqrt => "Sqrt",
+            Kind::Rsqrt => "Rsqrt",
+            Kind::Reciprocal => "Reciprocal",
+            Kind::Exp => "Exp",
+            Kind::Log => "Log",
+            Kind::Log1p => "Log1p",
+            Kind::Abs => "Abs",
+            Kind::Sign => "Sign",
+            Kind::Sin => "Sin",
+            Kind::Cos => "Cos",
+            Kind::Tanh => "Tanh",
+            Kind::Sigmoid => "Sigmoid",
+            Kind::Relu => "Relu",
+            Kind::LeakyRelu(_) => "LeakyRelu",
+            Kind::Elu => "Elu",
+            Kind::Softplus => "Softplus",
+        }
+    }
+
+    fn differentiable(&self) -> bool {
+        self.0 != Kind::StopGradient
+    }
+
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let x = inputs[0];
+        let op = self.name();
+        let y = match self.0 {
+            Kind::Identity | Kind::StopGradient => Ok(x.clone()),
+            Kind::Neg => num_map!(op, x, |a| a.mapv(|v| Arith::sub(Arith::zero(), v))),
+            Kind::Square => num_map!(op, x, |a| a.mapv(|v| Arith::mul(v, v))),
+            Kind::Abs => num_map!(op, x, |a| a.mapv(|v| if v < Arith::zero() {
+                Arith::sub(Arith::zero(), v)
+            } else {
+                v
+            })),
+            Kind::Sign => float_map!(op, x, |a| a.mapv(|v| if v == 0.0 || v.is_nan() {
+                v
+            } else {
+                v.signum()
+            })),
+            Kind::Sqrt => float_map!(op, x, |a| a.mapv(|v| v.sqrt())),
+            Kind::Rsqrt => float_map!(op, x, |a| a.mapv(|v| v.sqrt().recip())),
+            Kind::Reciprocal => float_map!(op, x, |a| a.mapv(|v| v.recip())),
+            Kind::Exp => float_map!(op, x, |a| a.mapv(|v| v.exp())),
+            Kind::Log => float_map!(op, x, |a| a.mapv(|v| v.ln())),
+            Kind::Log1p => float_map!(op, x, |a| a.mapv(|v| v.ln_1p())),
+            Kind::Sin => float_map!(op, x, |a| a.mapv(|v| v.sin())),
+            Kind::Cos => float_map!(op, x, |a| a.mapv(|v| v.cos())),
+            Kind::Tanh => float_map!(op, x, |a| a.mapv(|v| v.tanh())),
+            Kind::Sigmoid => float_map!(op, x, |a| a.mapv(sigmoid)),
+            Kind::Relu => float_map!(op, x, |a| a.mapv(|v| if v > 0.0 { v } else { 0.0 })),
+            Kind::LeakyRelu(alpha) => {
+                float_map!(op, x, |a| a.mapv(|v| if v > 0.0 { v } else { scale(v, alpha) }))
+            }
+            Kind::Elu => float_map!(op, x, |a| a.mapv(|v| if v > 0.0 { v } else { v.exp_m1() })),
+            Kind::Softplus => float_map!(op, x, |a| a.mapv(softplus)),
+        }?;
+        Ok(vec![y])
+    }
+
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let (x, y) = (&a.inputs[0], &a.outputs[0]);
+        let gr = a.grad(g, 0)?;
+        let dt = x.dtype();
+        let gx = match self.0 {
+            Kind::StopGradient => return Ok(vec![None]),
+            Kind::Identity => gr,
+            Kind::Neg => neg(g, &gr)?,
+            // d x^2 = 2x
+            Kind::Square => {
+                let two = scalar(g, dt, 2.0);
+                let t = binary::mul(g, x, &two)?;
+                binary::mul(g, &gr, &t)?
+            }
+            // d sqrt(x) = 0.5 / y
+            Kind::Sqrt => {
+                let half = scalar(g, dt, 0.5);
+                let t = binary::div(g, &half, y)?;
+                binary::mul(g, &gr, &t)?
+            }
+            // d x^-1/2 = -0.5 y^3
+            Kind::Rsqrt => {
+                let c = scalar(g, dt, -0.5);
+                let y2 = square(g, y)?;
+                let y3 = binary::mul(g, &y2, y)?;
+                let t = binary::mul(g, &c, &y3)?;
+                binary::mul(g, &gr, &t)?
+            }
+            // d 1/x = -y^2
+            Kind::Reciprocal => {
+                let y2 = square(g, y)?;
+                let t = binary::mul(g, &gr, &y2)?;
+                neg(g, &t)?
+            }
+            // d e^x = y
+            Kind::Exp => binary::mul(g, &gr, y)?,
+            // d log x = 1/x
+            Kind::Log => binary::div(g, &gr, x)?,
+            // d log(1+x) = 1/(1+x)
+            Kind::Log1p => {
+                let one = scalar(g, dt, 1.0);
+                let xp1 = binary::add(g, &one, x)?;
+                binary::div(g, &gr, &xp1)?
+            }
+            // d |x| = sign(x)
+            Kind::Abs => {
+                let s = run1(g, Unary(Kind::Sign), &[x])?;
+                binary::mul(g, &gr, &s)?
+            }
+            Kind::Sign => g.constant(Tensor::zeros(dt, x.shape())),
+            // d sin x = cos x
+            Kind::Sin => {
+                let c = run1(g, Unary(Kind::Cos), &[x])?;
+                binary::mul(g, &gr, &c)?
+            }
+            // d cos x = -sin x
+            Kind::Cos => {
+                let s = run1(g, Unary(Kind::Sin), &[x])?;
+                let t = binary::mul(g, &gr, &s)?;
+                neg(g, &t)?
+            }
+            // d tanh x = 1 - y^2
+            Kind::Tanh => {
+                let one = scalar(g, dt, 1.0);
+                let y2 = square(g, y)?;
+                let d = binary::sub(g, &one, &y2)?;
+                binary::mul(g, &gr, &d)?
+            }
+            // d sigmoid x = y (1 - y)
+            Kind::Sigmoid => {
+                let one = scalar(g, dt, 1.0);
+                let omy = binary::sub(g, &one, y)?;
+                let d = binary::mul(g, y, &omy)?;
+                binary::mul(g, &gr, &d)?
+            }
+            // Relu'(x) = 1 for x > 0, else 0 (including at 0, as TensorFlow)
+            Kind::Relu => {
+                let zero = scalar(g, dt, 0.0);
+                let pos = misc::gt(g, x, &zero)?;
+                let zeros = g.constant(Tensor::zeros(dt, gr.shape()));
+                misc::select(g, &pos, &gr, &zeros)?
+            }
+            Kind::LeakyRelu(alpha) => {
+                let zero = scalar(g, dt, 0.0);
+                let pos = misc::gt(g, x, &zero)?;
+                let al = scalar(g, dt, alpha);
+                let ga = binary::mul(g, &gr, &al)?;
+                misc::select(g, &pos, &gr, &ga)?
+            }
+            // Elu'(x) = 1 for x > 0, else e^x = y + 1
+            Kind::Elu => {
+                let zero = scalar(g, dt, 0.0);
+                let pos = misc::gt(g, x, &zero)?;
+                let one = scalar(g, dt, 1.0);
+                let yp1 = binary::add(g, y, &one)?;
+                let gn = binary::mul(g, &gr, &yp1)?;
+                misc::select(g, &pos, &gr, &gn)?
+            }
+            // d softplus x = sigmoid x
+            Kind::Softplus => {
+                let s = run1(g, Unary(Kind::Sigmoid), &[x])?;
+                binary::mul(g, &gr, &s)?
+            }
+        };
+        Ok(vec![Some(gx)])
+    }
+}
+
+pub fn neg(g: &mut dyn Graph, x: &Handle) -> Result<Handle> {
+    run1(g, Unary(Kind::Neg), &[x])
+}
+pub fn square(g: &mut dyn Graph, x: &Handle) -> Result<Handle> {
+    run1(g, Unary(Kind::Square), &[x])
+}
+pub fn exp_h(g: &mut dyn Graph, x: &Handle) -> Result<Handle> {
+    run1(g, Unary(Kind::Exp), &[x])
+}
+pub fn log_h(g: &mut dyn Graph, x: &Handle) -> Result<Handle> {
+    run1(g, Unary(Kind::Log), &[x])
+}

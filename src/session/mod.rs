@@ -1,0 +1,338 @@
+//! Session: everything one client holds (refs, variables, tapes) and the executor that runs
+//! steps on it. A session is used by one request at a time (the store serializes access).
+
+mod graph;
+mod step;
+pub mod store;
+
+pub use step::{AssignMode, AssignSource, Step, StepOutput, Value};
+pub use store::{SessionStore, StoreConfig};
+
+use crate::error::{Error, Result};
+use crate::invalid;
+use crate::ops::{self, Handle, TensorId};
+use crate::tape::{self, Tape};
+use crate::tensor::Tensor;
+use graph::Recorder;
+use std::collections::{HashMap, HashSet};
+
+/// What a ref names.
+#[derive(Clone, Debug)]
+enum Slot {
+    Tensor(Handle),
+    Variable(TensorId),
+}
+
+#[derive(Debug)]
+struct Variable {
+    name: String,
+    value: Tensor,
+    trainable: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Session {
+    refs: HashMap<String, Slot>,
+    vars: HashMap<TensorId, Variable>,
+    tape_ids: HashMap<String, u64>,
+    rec: Recorder,
+}
+
+fn not_found(what: &str, name: &str) -> Error {
+    Error::NotFound(format!("unknown {what} {name:?}"))
+}
+
+impl Session {
+    pub fn new() -> Session {
+        Session::default()
+    }
+
+    /// Runs one step. On error nothing of the step is left half-done that would matter: the
+    /// session stays usable.
+    pub fn run_step(&mut self, step: Step) -> Result<StepOutput> {
+        match step {
+            Step::Variable { name, value, trainable } => {
+                let id = self.rec.fresh_id();
+                let shape_only = value.clone();
+                self.vars.insert(id, Variable { name: name.clone(), value, trainable });
+                self.bind(name.clone(), Slot::Variable(id));
+                Ok(one(name, Some(shape_only), false))
+            }
+            Step::Constant { name, value } => {
+                let h = self.rec.constant_handle(value);
+                self.bind(name.clone(), Slot::Tensor(h.clone()));
+                Ok(one(name, Some(h.value), false))
+            }
+            Step::Tape { tape, persistent, watch_accessed_variables } => {
+                if let Some(old) = self.tape_ids.remove(&tape) {
+                    self.rec.remove_tape(old);
+                }
+                let id = self.rec.push_tape(Tape::new(persistent, watch_accessed_variables));
+                self.tape_ids.insert(tape, id);
+                Ok(StepOutput::default())
+            }
+            Step::Watch { tape, refs } => {
+                let tid = self.tape_id(&tape)?;
+                let handles = refs.iter().map(|r| self.resolve(r)).collect::<Result<Vec<_>>>()?;
+                let t = self.rec.tape_mut(tid)?;
+                for (h, var) in handles {
+                    match var {
+                        Some(name) => t.watch_variable(h.id, &name),
+                        None => t.watch(h.id),
+                    }
+                }
+                Ok(StepOutput::default())
+            }
+            Step::Op { op, inputs, attrs, outputs } => self.run_op(&op, &inputs, &attrs, outputs),
+            Step::Stop { tape } => {
+                let tid = self.tape_id(&tape)?;
+                self.rec.deactivate(tid);
+                Ok(StepOutput::default())
+            }
+            Step::Pause { tape } => self.set_paused(&tape, true),
+            Step::Resume { tape } => self.set_paused(&tape, false),
+            Step::Reset { tape } => {
+                let tid = self.tape_id(&tape)?;
+                self.rec.tape_mut(tid)?.reset();
+                Ok(StepOutput::default())
+            }
+            Step::Gradient { tape, targets, sources, output_gradients, unconnected_zero, outputs, fetch } => {
+                let tid = self.tape_id(&tape)?;
+                let targets = self.handles(&targets)?;
+                let src = self.handles(&sources)?;
+                let (entries, tracked) = self.begin_gradient(tid, &tape)?;
+                let res = tape::gradient(&mut self.rec, &entries, &tracked, &targets, &src, &output_gradients, unconnected_zero);
+                self.end_gradient(tid);
+                self.bind_results(res?, &sources, &outputs, fetch)
+            }
+            Step::Jacobian { tape, target, sources, unconnected_zero, outputs, fetch } => {
+                let tid = self.tape_id(&tape)?;
+                let t = self.resolve(&target)?.0;
+                let src = self.handles(&sources)?;
+                let (entries, tracked) = self.begin_gradient(tid, &tape)?;
+                let res = tape::jacobian(&mut self.rec, &entries, &tracked, &t, &src, unconnected_zero);
+                self.end_gradient(tid);
+                self.bind_results(res?, &sources, &outputs, fetch)
+            }
+            Step::BatchJacobian { tape, target, source, output, fetch } => {
+                let tid = self.tape_id(&tape)?;
+                let t = self.resolve(&target)?.0;
+                let s = self.resolve(&source)?.0;
+                let (entries, tracked) = self.begin_gradient(tid, &tape)?;
+                let res = tape::batch_jacobian(&mut self.rec, &entries, &tracked, &t, &s);
+                self.end_gradient(tid);
+                self.bind_results(vec![res?], &[source], &[output], fetch)
+            }
+            Step::Fetch { refs } => {
+                let mut out = StepOutput::default();
+                for r in refs {
+                    let (h, _) = self.resolve(&r)?;
+                    out.values.push(Value { name: r, tensor: Some(h.value), fetched: true });
+                }
+                Ok(out)
+            }
+            Step::WatchedVariables { tape } => {
+                let tid = self.tape_id(&tape)?;
+                let variables = self.rec.tape(tid)?.watched_variables();
+                Ok(StepOutput { values: vec![], variables })
+            }
+            Step::Assign { variable, mode, source } => self.assign(&variable, mode, source),
+            Step::Release { refs, tapes } => {
+                for r in refs {
+                    self.unbind(&r);
+                }
+                for t in tapes {
+                    if let Some(id) = self.tape_ids.remove(&t) {
+                        self.rec.remove_tape(id);
+                    }
+                }
+                Ok(StepOutput::default())
+            }
+        }
+    }
+
+    fn set_paused(&mut self, tape: &str, paused: bool) -> Result<StepOutput> {
+        let tid = self.tape_id(tape)?;
+        self.rec.tape_mut(tid)?.paused = paused;
+        Ok(StepOutput::default())
+    }
+
+    fn tape_id(&self, name: &str) -> Result<u64> {
+        self.tape_ids.get(name).copied().ok_or_else(|| not_found("tape", name))
+    }
+
+    /// Binds `name`, dropping what it named before (a variable dies with its ref).
+    fn bind(&mut self, name: String, slot: Slot) {
+        if let Some(Slot::Variable(old)) = self.refs.insert(name, slot) {
+            self.vars.remove(&old);
+        }
+    }
+
+    fn unbind(&mut self, name: &str) {
+        if let Some(Slot::Variable(old)) = self.refs.remove(name) {
+            self.vars.remove(&old);
+        }
+    }
+
+    /// The handle a ref names now, and the variable's name if it is a variable.
+    fn resolve(&self, name: &str) -> Result<(Handle, Option<String>)> {
+        match self.refs.get(name) {
+            Some(Slot::Tensor(h)) => Ok((h.clone(), None)),
+            Some(Slot::Variable(id)) => {
+                let v = self.vars.get(id).ok_or_else(|| not_found("variable", name))?;
+                Ok((Handle { id: *id, value: v.value.clone() }, Some(v.name.clone())))
+            }
+            None => Err(not_found("ref", name)),
+        }
+    }
+
+    fn handles(&self, names: &[String]) -> Result<Vec<Handle>> {
+        names.iter().map(|n| self.resolve(n).map(|(h, _)| h)).collect()
+    }
+
+    fn run_op(&mut self, op: &str, inputs: &[String], attrs: &ops::AttrMap, outputs: Vec<String>) -> Result<StepOutput> {
+        let o = ops::build(op, attrs, inputs.len())?;
+        let mut handles = Vec::with_capacity(inputs.len());
+        for r in inputs {
+            let (h, var) = self.resolve(r)?;
+            if let (Some(name), Some(v)) = (var, self.vars.get(&h.id)) {
+                // Reading a trainable variable watches it on every recording tape that
+                // watches accessed variables (TensorFlow's variable_accessed).
+                if v.trainable {
+                    self.rec.variable_accessed(h.id, &name);
+                }
+            }
+            handles.push(h);
+        }
+        let refs: Vec<&Handle> = handles.iter().collect();
+        let result = ops::Graph::run(&mut self.rec, o, &refs).map_err(|e| e.context(op))?;
+        if outputs.len() > result.len() {
+            return Err(invalid!("{op} has {} outputs, {} refs were given", result.len(), outputs.len()));
+        }
+        let mut out = StepOutput::default();
+        for (name, h) in outputs.into_iter().zip(result) {
+            if name.is_empty() {
+                continue;
+            }
+            out.values.push(Value { name: name.clone(), tensor: Some(h.value.clone()), fetched: false });
+            self.bind(name, Slot::Tensor(h));
+        }
+        Ok(out)
+    }
+
+    /// Checks the tape can compute a gradient and leaves its context if it is non-persistent
+    /// (TensorFlow pops a non-persistent tape that computes a gradient inside its context).
+    fn begin_gradient(&mut self, tid: u64, name: &str) -> Result<(Vec<std::sync::Arc<tape::Entry>>, HashSet<TensorId>)> {
+        let t = self.rec.tape(tid)?;
+        if t.consumed {
+            return Err(Error::FailedPrecondition(format!(
+                "tape {name:?} already computed its gradient: a non-persistent tape can compute \
+                 one set of gradients (or jacobians); start it with persistent=true to reuse it"
+            )));
+        }
+        let persistent = t.persistent;
+        let snap = t.snapshot();
+        if !persistent {
+            self.rec.deactivate(tid);
+        }
+        Ok(snap)
+    }
+
+    fn end_gradient(&mut self, tid: u64) {
+        if let Ok(t) = self.rec.tape_mut(tid)
+            && !t.persistent
+        {
+            t.consume();
+        }
+    }
+
+    fn bind_results(&mut self, grads: Vec<Option<Handle>>, sources: &[String], outputs: &[String], fetch: bool) -> Result<StepOutput> {
+        if outputs.len() > grads.len() {
+            return Err(invalid!("{} output refs for {} results", outputs.len(), grads.len()));
+        }
+        let mut out = StepOutput::default();
+        for (i, gr) in grads.into_iter().enumerate() {
+            let name = outputs.get(i).cloned().unwrap_or_default();
+            let tensor = gr.as_ref().map(|h| h.value.clone());
+            if !name.is_empty() {
+                match gr {
+                    Some(h) => self.bind(name.clone(), Slot::Tensor(h)),
+                    None => self.unbind(&name),
+                }
+            }
+            let label = if name.is_empty() { sources.get(i).cloned().unwrap_or_default() } else { name };
+            out.values.push(Value { name: label, tensor, fetched: fetch });
+        }
+        Ok(out)
+    }
+
+    fn assign(&mut self, variable: &str, mode: AssignMode, source: AssignSource) -> Result<StepOutput> {
+        let Some(Slot::Variable(id)) = self.refs.get(variable) else {
+            return match self.refs.get(variable) {
+                Some(_) => Err(invalid!("{variable:?} is not a variable")),
+                None => Err(not_found("variable", variable)),
+            };
+        };
+        let id = *id;
+        let value = match source {
+            AssignSource::Value(t) => t,
+            AssignSource::Ref(r) => self.resolve(&r)?.0.value,
+        };
+        let v = self.vars.get_mut(&id).ok_or_else(|| not_found("variable", variable))?;
+        if value.shape() != v.value.shape() || value.dtype() != v.value.dtype() {
+            return Err(invalid!(
+                "cannot assign {} {:?} to variable {variable:?} of {} {:?}",
+                value.dtype(),
+                value.shape(),
+                v.value.dtype(),
+                v.value.shape()
+            ));
+        }
+        // Never recorded: an update is not part of any tape (TensorFlow).
+        v.value = match mode {
+            AssignMode::Assign => value,
+            AssignMode::Add => ops::binary::Binary(ops::binary::Kind::Add).forward(&[&v.value, &value])?.remove(0),
+            AssignMode::Sub => ops::binary::Binary(ops::binary::Kind::Sub).forward(&[&v.value, &value])?.remove(0),
+        };
+        Ok(one(variable.to_string(), Some(v.value.clone()), false))
+    }
+
+    /// Counts refs, tapes and the bytes of every distinct tensor held (saved tensors included).
+    pub fn usage(&self) -> Usage {
+        let mut seen: HashSet<TensorId> = HashSet::new();
+        let mut bytes = 0usize;
+        let mut add = |h: &Handle| {
+            if seen.insert(h.id) {
+                bytes += h.value.nbytes();
+            }
+        };
+        for s in self.refs.values() {
+            if let Slot::Tensor(h) = s {
+                add(h);
+            }
+        }
+        for (id, v) in &self.vars {
+            add(&Handle { id: *id, value: v.value.clone() });
+        }
+        for t in self.rec.tapes() {
+            for h in t.saved() {
+                add(h);
+            }
+        }
+        Usage { refs: self.refs.len(), tapes: self.tape_ids.len(), bytes }
+    }
+}
+
+use crate::ops::Op as _;
+
+/// What a session holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub refs: usize,
+    pub tapes: usize,
+    pub bytes: usize,
+}
+
+fn one(name: String, tensor: Option<Tensor>, fetched: bool) -> StepOutput {
+    StepOutput { values: vec![Value { name, tensor, fetched }], variables: vec![] }
+}

@@ -1,0 +1,169 @@
+//! SessionStore: sessions by id, their idle TTL and owner, and the limits on how many exist.
+//! Plain std types (no tokio): the service drives expiry by calling `reap` on a timer.
+
+use super::{Session, Usage};
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    /// Idle TTL when the client does not choose one.
+    pub default_ttl: Duration,
+    /// Upper bound on a client-chosen TTL.
+    pub max_ttl: Duration,
+    /// Most sessions alive at once (all principals).
+    pub max_sessions: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            default_ttl: Duration::from_secs(600),
+            max_ttl: Duration::from_secs(24 * 3600),
+            max_sessions: 10_000,
+        }
+    }
+}
+
+/// One session and its bookkeeping. `session` is locked for the duration of one request, so
+/// requests on one session run one after another while different sessions run in parallel.
+#[derive(Debug)]
+pub struct SessionCell {
+    pub id: String,
+    pub principal: String,
+    pub ttl: Duration,
+    pub session: Mutex<Session>,
+    last_used: Mutex<Instant>,
+}
+
+impl SessionCell {
+    /// Renews the TTL.
+    pub fn touch(&self) {
+        *lock(&self.last_used) = Instant::now();
+    }
+
+    pub fn expires_in(&self) -> Duration {
+        let used = *lock(&self.last_used);
+        self.ttl.saturating_sub(used.elapsed())
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Session> {
+        lock(&self.session)
+    }
+
+    pub fn usage(&self) -> Usage {
+        self.lock().usage()
+    }
+}
+
+/// Locks a mutex, recovering from poisoning: a panic while holding it must not take the
+/// server down with it (the data is still structurally valid).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[derive(Debug, Default)]
+pub struct SessionStore {
+    config: StoreConfig,
+    sessions: Mutex<HashMap<String, Arc<SessionCell>>>,
+}
+
+/// A random 128-bit id as 32 hex characters.
+pub fn new_session_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+}
+
+impl SessionStore {
+    pub fn new(config: StoreConfig) -> SessionStore {
+        SessionStore { config, sessions: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    /// Creates a session owned by `principal`; `id` empty = generated; `ttl` zero = default.
+    pub fn create(&self, id: &str, ttl: Duration, principal: &str) -> Result<Arc<SessionCell>> {
+        let id = if id.is_empty() {
+            new_session_id()
+        } else if valid_id(id) {
+            id.to_string()
+        } else {
+            return Err(Error::InvalidArgument(format!(
+                "session id {id:?} must be 1..=128 characters of [A-Za-z0-9_.:-]"
+            )));
+        };
+        let ttl = if ttl.is_zero() { self.config.default_ttl } else { ttl.min(self.config.max_ttl) };
+        let mut map = lock(&self.sessions);
+        if map.contains_key(&id) {
+            return Err(Error::AlreadyExists(format!("session {id:?} already exists")));
+        }
+        if map.len() >= self.config.max_sessions {
+            return Err(Error::ResourceExhausted(format!(
+                "too many sessions ({} of {}): delete some or wait for them to expire",
+                map.len(),
+                self.config.max_sessions
+            )));
+        }
+        let cell = Arc::new(SessionCell {
+            id: id.clone(),
+            principal: principal.to_string(),
+            ttl,
+            session: Mutex::new(Session::new()),
+            last_used: Mutex::new(Instant::now()),
+        });
+        map.insert(id, cell.clone());
+        Ok(cell)
+    }
+
+    /// The session with `id` owned by `principal`, its TTL renewed. Another principal's
+    /// session is NOT_FOUND, exactly like a missing one (no existence oracle).
+    pub fn get(&self, id: &str, principal: &str) -> Result<Arc<SessionCell>> {
+        let map = lock(&self.sessions);
+        match map.get(id) {
+            Some(c) if c.principal == principal && !c.expires_in().is_zero() => {
+                c.touch();
+                Ok(c.clone())
+            }
+            _ => Err(Error::NotFound(format!("session {id:?} not found (deleted, expired or never created)"))),
+        }
+    }
+
+    /// Deletes a session; true if one was deleted. Idempotent.
+    pub fn delete(&self, id: &str, principal: &str) -> bool {
+        let mut map = lock(&self.sessions);
+        match map.get(id) {
+            Some(c) if c.principal == principal => map.remove(id).is_some(),
+            _ => false,
+        }
+    }
+
+    /// Frees every expired session; returns how many.
+    pub fn reap(&self) -> usize {
+        let mut map = lock(&self.sessions);
+        let before = map.len();
+        map.retain(|_, c| !c.expires_in().is_zero());
+        before - map.len()
+    }
+
+    pub fn len(&self) -> usize {
+        lock(&self.sessions).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// All live sessions (for metrics).
+    pub fn cells(&self) -> Vec<Arc<SessionCell>> {
+        lock(&self.sessions).values().cloned().collect()
+    }
+}

@@ -1,0 +1,213 @@
+//! The backward sweep: gradients of targets w.r.t. sources over a tape's recorded entries,
+//! computed by running ops on the session's graph (so outer tapes record them), plus the
+//! jacobian and batch_jacobian built on it.
+
+use super::Entry;
+use crate::error::{Error, Result};
+use crate::invalid;
+use crate::ops::{GradArgs, Graph, Handle, TensorId, binary, index, shape};
+use crate::tensor::Tensor;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Adds `g` into the gradient slot of `id` (accumulating on insert).
+fn accumulate(g: &mut dyn Graph, grads: &mut HashMap<TensorId, Handle>, id: TensorId, v: Handle) -> Result<()> {
+    let sum = match grads.remove(&id) {
+        Some(prev) => binary::add(g, &prev, &v)?,
+        None => v,
+    };
+    grads.insert(id, sum);
+    Ok(())
+}
+
+/// `tape.gradient(targets, sources, output_gradients)`: one entry per source, `None` for "no
+/// gradient" (unwatched, unconnected or integer sources) unless `unconnected_zero`.
+pub fn gradient(
+    g: &mut dyn Graph,
+    entries: &[Arc<Entry>],
+    tracked: &HashSet<TensorId>,
+    targets: &[Handle],
+    sources: &[Handle],
+    output_gradients: &[Tensor],
+    unconnected_zero: bool,
+) -> Result<Vec<Option<Handle>>> {
+    if !output_gradients.is_empty() && output_gradients.len() != targets.len() {
+        return Err(invalid!(
+            "output_gradients has {} tensors for {} targets",
+            output_gradients.len(),
+            targets.len()
+        ));
+    }
+    let mut grads: HashMap<TensorId, Handle> = HashMap::new();
+    for (i, t) in targets.iter().enumerate() {
+        if !t.dtype().is_float() {
+            continue;
+        }
+        let seed = match output_gradients.get(i) {
+            Some(og) => {
+                if og.shape() != t.shape() || og.dtype() != t.dtype() {
+                    return Err(invalid!(
+                        "output_gradients[{i}] is {} {:?} but target {i} is {} {:?}",
+                        og.dtype(),
+                        og.shape(),
+                        t.dtype(),
+                        t.shape()
+                    ));
+                }
+                og.clone()
+            }
+            // The gradient of a non-scalar target is that of its sum: seed with ones.
+            None => Tensor::full(t.dtype(), t.shape(), 1.0),
+        };
+        let seed = g.constant(seed);
+        accumulate(g, &mut grads, t.id, seed)?;
+    }
+
+    // Only entries downstream of a source can carry gradient to one.
+    let mut reach: HashSet<TensorId> = sources.iter().map(|s| s.id).collect();
+    let useful: Vec<bool> = (entries.iter())
+        .map(|e| {
+            let hit = e.inputs.iter().any(|h| reach.contains(&h.id));
+            if hit {
+                reach.extend(e.outputs.iter().map(|o| o.id));
+            }
+            hit
+        })
+        .collect();
+
+    for (e, _) in entries.iter().zip(&useful).rev().filter(|(_, u)| **u) {
+        let out_grads: Vec<Option<Handle>> = e.outputs.iter().map(|o| grads.get(&o.id).cloned()).collect();
+        if out_grads.iter().all(Option::is_none) {
+            continue;
+        }
+        let args = GradArgs { inputs: &e.inputs, outputs: &e.outputs, grads: &out_grads };
+        let in_grads = e.op.gradient(g, &args).map_err(|err| err.context(format!("gradient of {}", e.op.name())))?;
+        for (x, gx) in e.inputs.iter().zip(in_grads) {
+            // TensorFlow computes no gradient for inputs this tape does not track.
+            let Some(gx) = gx else { continue };
+            if !x.dtype().is_float() || !tracked.contains(&x.id) {
+                continue;
+            }
+            if gx.shape() != x.shape() {
+                return Err(Error::Internal(format!(
+                    "gradient of {} has shape {:?} for an input of shape {:?}",
+                    e.op.name(),
+                    gx.shape(),
+                    x.shape()
+                )));
+            }
+            accumulate(g, &mut grads, x.id, gx)?;
+        }
+    }
+
+    Ok(sources
+        .iter()
+        .map(|s| {
+            if !s.dtype().is_float() {
+                return None;
+            }
+            match grads.get(&s.id) {
+                Some(h) => Some(h.clone()),
+                None if unconnected_zero => Some(g.constant(Tensor::zeros(s.dtype(), s.shape()))),
+                None => None,
+            }
+        })
+        .collect())
+}
+
+/// One-hot seed of `shape` with a 1 at flat position `i`.
+fn one_hot_seed(t: &Handle, i: usize) -> Result<Tensor> {
+    let mut v = vec![0.0; t.value.numel()];
+    v[i] = 1.0;
+    Tensor::from_f64s(t.dtype(), t.shape(), &v)
+}
+
+/// Stacks per-row gradients (zeros where a row had none) and reshapes to `shape`.
+fn stack_rows(g: &mut dyn Graph, rows: Vec<Option<Handle>>, src: &Handle, shape: &[usize]) -> Result<Handle> {
+    if rows.is_empty() {
+        return Ok(g.constant(Tensor::zeros(src.dtype(), shape)));
+    }
+    let rows: Vec<Handle> = (rows.into_iter())
+        .map(|r| r.unwrap_or_else(|| g.constant(Tensor::zeros(src.dtype(), src.shape()))))
+        .collect();
+    let refs: Vec<&Handle> = rows.iter().collect();
+    let packed = g.run(Arc::new(index::Pack { axis: 0 }), &refs)?;
+    let packed = packed.into_iter().next().ok_or_else(|| Error::Internal("pack".into()))?;
+    shape::reshape(g, &packed, shape)
+}
+
+/// `tape.jacobian(target, sources)`: per source, shape target.shape + source.shape.
+pub fn jacobian(
+    g: &mut dyn Graph,
+    entries: &[Arc<Entry>],
+    tracked: &HashSet<TensorId>,
+    target: &Handle,
+    sources: &[Handle],
+    unconnected_zero: bool,
+) -> Result<Vec<Option<Handle>>> {
+    let n = target.value.numel();
+    let mut rows: Vec<Vec<Option<Handle>>> = vec![Vec::with_capacity(n); sources.len()];
+    for i in 0..n {
+        let seed = one_hot_seed(target, i)?;
+        let gs = gradient(g, entries, tracked, std::slice::from_ref(target), sources, &[seed], false)?;
+        for (r, gi) in rows.iter_mut().zip(gs) {
+            r.push(gi);
+        }
+    }
+    let mut out = Vec::with_capacity(sources.len());
+    for (src, r) in sources.iter().zip(rows) {
+        let mut shape = target.shape().to_vec();
+        shape.extend_from_slice(src.shape());
+        let connected = r.iter().any(Option::is_some);
+        out.push(if !src.dtype().is_float() {
+            None
+        } else if connected || (unconnected_zero && n > 0) || (n == 0 && unconnected_zero) {
+            Some(stack_rows(g, r, src, &shape)?)
+        } else {
+            None
+        });
+    }
+    Ok(out)
+}
+
+/// `tape.batch_jacobian(target, source)`: shape (batch,) + target.shape[1:] + source.shape[1:],
+/// assuming row b of the target depends only on row b of the source (as TensorFlow does).
+pub fn batch_jacobian(
+    g: &mut dyn Graph,
+    entries: &[Arc<Entry>],
+    tracked: &HashSet<TensorId>,
+    target: &Handle,
+    source: &Handle,
+) -> Result<Option<Handle>> {
+    let (ts, ss) = (target.shape(), source.shape());
+    if ts.is_empty() || ss.is_empty() || ts[0] != ss[0] {
+        return Err(invalid!("batch_jacobian needs target and source with the same first (batch) dim, got {ts:?} and {ss:?}"));
+    }
+    let b = ts[0];
+    let per_t: usize = ts[1..].iter().product();
+    let per_s: usize = ss[1..].iter().product();
+    let mut cols = Vec::with_capacity(per_t);
+    for j in 0..per_t {
+        let mut v = vec![0.0; b * per_t];
+        for r in 0..b {
+            v[r * per_t + j] = 1.0;
+        }
+        let seed = Tensor::from_f64s(target.dtype(), ts, &v)?;
+        let gs = gradient(g, entries, tracked, std::slice::from_ref(target), std::slice::from_ref(source), &[seed], false)?;
+        let gcol = match gs.into_iter().next().flatten() {
+            Some(h) => shape::reshape(g, &h, &[b, per_s])?,
+            None => g.constant(Tensor::zeros(source.dtype(), &[b, per_s])),
+        };
+        cols.push(gcol);
+    }
+    let mut shape = vec![b];
+    shape.extend_from_slice(&ts[1..]);
+    shape.extend_from_slice(&ss[1..]);
+    if cols.is_empty() {
+        return Ok(Some(g.constant(Tensor::zeros(source.dtype(), &shape))));
+    }
+    let refs: Vec<&Handle> = cols.iter().collect();
+    let packed = g.run(Arc::new(index::Pack { axis: 1 }), &refs)?;
+    let packed = packed.into_iter().next().ok_or_else(|| Error::Internal("pack".into()))?;
+    Ok(Some(shape::reshape(g, &packed, &shape)?))
+}

@@ -1,0 +1,285 @@
+//! Tensor: a dtype plus an `Arc`'d n-d array (cheap to clone, so saved tensors are shared by
+//! reference), and the numpy broadcasting rules.
+
+mod dispatch;
+mod dtype;
+
+pub use dtype::{DType, Elem, Float};
+
+use crate::error::Result;
+use crate::{any_apply, invalid};
+use ndarray::{ArcArray, ArrayD, IxDyn};
+
+/// A dense, immutable n-d tensor of one of the five supported dtypes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tensor {
+    F32(ArcArray<f32, IxDyn>),
+    F64(ArcArray<f64, IxDyn>),
+    I32(ArcArray<i32, IxDyn>),
+    I64(ArcArray<i64, IxDyn>),
+    Bool(ArcArray<bool, IxDyn>),
+}
+
+impl Tensor {
+    pub fn dtype(&self) -> DType {
+        match self {
+            Tensor::F32(_) => DType::F32,
+            Tensor::F64(_) => DType::F64,
+            Tensor::I32(_) => DType::I32,
+            Tensor::I64(_) => DType::I64,
+            Tensor::Bool(_) => DType::Bool,
+        }
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        any_apply!(self, |a| a.shape())
+    }
+
+    pub fn rank(&self) -> usize {
+        self.shape().len()
+    }
+
+    pub fn numel(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    /// Bytes of element data this tensor holds.
+    pub fn nbytes(&self) -> usize {
+        self.numel() * self.dtype().size()
+    }
+
+    /// Builds a tensor from row-major f64 values, converting to `dtype`.
+    pub fn from_f64s(dtype: DType, shape: &[usize], values: &[f64]) -> Result<Tensor> {
+        check_len(shape, values.len())?;
+        let sh = IxDyn(shape);
+        let t = match dtype {
+            DType::F32 => Tensor::F32(arr(sh, values.iter().map(|&v| v as f32).collect())?),
+            DType::F64 => Tensor::F64(arr(sh, values.to_vec())?),
+            DType::I32 => Tensor::I32(arr(sh, values.iter().map(|&v| v as i32).collect())?),
+            DType::I64 => Tensor::I64(arr(sh, values.iter().map(|&v| v as i64).collect())?),
+            DType::Bool => Tensor::Bool(arr(sh, values.iter().map(|&v| v != 0.0).collect())?),
+        };
+        Ok(t)
+    }
+
+    /// A tensor of `shape` filled with `value` (converted to `dtype`).
+    pub fn full(dtype: DType, shape: &[usize], value: f64) -> Tensor {
+        let sh = IxDyn(shape);
+        match dtype {
+            DType::F32 => Tensor::F32(ArcArray::from_elem(sh, value as f32)),
+            DType::F64 => Tensor::F64(ArcArray::from_elem(sh, value)),
+            DType::I32 => Tensor::I32(ArcArray::from_elem(sh, value as i32)),
+            DType::I64 => Tensor::I64(ArcArray::from_elem(sh, value as i64)),
+            DType::Bool => Tensor::Bool(ArcArray::from_elem(sh, value != 0.0)),
+        }
+    }
+
+    pub fn zeros(dtype: DType, shape: &[usize]) -> Tensor {
+        Tensor::full(dtype, shape, 0.0)
+    }
+
+    pub fn scalar(dtype: DType, value: f64) -> Tensor {
+        Tensor::full(dtype, &[], value)
+    }
+
+    /// Row-major values as f64 (for comparisons, attrs and tests; not a hot path).
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        match self {
+            Tensor::F32(a) => a.iter().map(|&v| v as f64).collect(),
+            Tensor::F64(a) => a.iter().copied().collect(),
+            Tensor::I32(a) => a.iter().map(|&v| v as f64).collect(),
+            Tensor::I64(a) => a.iter().map(|&v| v as f64).collect(),
+            Tensor::Bool(a) => a.iter().map(|&v| if v { 1.0 } else { 0.0 }).collect(),
+        }
+    }
+
+    /// Row-major values as i64 (index tensors).
+    pub fn to_i64_vec(&self) -> Vec<i64> {
+        match self {
+            Tensor::F32(a) => a.iter().map(|&v| v as i64).collect(),
+            Tensor::F64(a) => a.iter().map(|&v| v as i64).collect(),
+            Tensor::I32(a) => a.iter().map(|&v| v as i64).collect(),
+            Tensor::I64(a) => a.iter().copied().collect(),
+            Tensor::Bool(a) => a.iter().map(|&v| v as i64).collect(),
+        }
+    }
+
+    /// Converts to another dtype (TensorFlow's Cast: float -> int truncates toward zero).
+    pub fn cast(&self, dtype: DType) -> Tensor {
+        if self.dtype() == dtype {
+            return self.clone();
+        }
+        match (self, dtype) {
+            (Tensor::F32(a), DType::F64) => Tensor::F64(a.mapv(|v| v as f64).into_shared()),
+            (Tensor::F64(a), DType::F32) => Tensor::F32(a.mapv(|v| v as f32).into_shared()),
+            (Tensor::I32(a), DType::I64) => Tensor::I64(a.mapv(|v| v as i64).into_shared()),
+            (Tensor::I64(a), DType::I32) => Tensor::I32(a.mapv(|v| v as i32).into_shared()),
+            (t, DType::Bool) => {
+                let v = t.to_f64_vec().into_iter().map(|x| x != 0.0).collect::<Vec<_>>();
+                Tensor::Bool(ArcArray::from_shape_vec(IxDyn(t.shape()), v).unwrap_or_else(|_| {
+                    ArcArray::from_elem(IxDyn(t.shape()), false)
+                }))
+            }
+            (t, d) => {
+                let v = t.to_f64_vec();
+                Tensor::from_f64s(d, t.shape(), &v).unwrap_or_else(|_| Tensor::zeros(d, t.shape()))
+            }
+        }
+    }
+
+    /// Wraps an owned float array of either precision.
+    pub fn from_float<T: Float>(a: ArrayD<T>) -> Tensor {
+        T::wrap(a.into_shared())
+    }
+}
+
+fn arr<T>(shape: IxDyn, v: Vec<T>) -> Result<ArcArray<T, IxDyn>> {
+    ArcArray::from_shape_vec(shape, v).map_err(|e| invalid!("bad tensor: {e}"))
+}
+
+fn check_len(shape: &[usize], n: usize) -> Result<()> {
+    let want = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    match want {
+        Some(w) if w == n => Ok(()),
+        Some(w) => Err(invalid!("tensor of shape {shape:?} needs {w} values, got {n}")),
+        None => Err(invalid!("tensor shape {shape:?} overflows")),
+    }
+}
+
+/// The numpy broadcast of two shapes, or INVALID_ARGUMENT naming both.
+pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
+        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(invalid!("shapes {a:?} and {b:?} are not broadcastable"));
+        };
+    }
+    Ok(out)
+}
+
+/// Resolves a possibly negative axis against `rank`.
+pub fn norm_axis(axis: i64, rank: usize) -> Result<usize> {
+    let r = rank as i64;
+    if axis < -r || axis >= r.max(1) && axis >= r {
+        return Err(invalid!("axis {axis} is out of range for rank {rank}"));
+    }
+    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_follows_numpy() {
+        assert_eq!(broadcast_shape(&[2, 3], &[3]).ok(), Some(vec![2, 3]));
+        assert_eq!(broadcast_shape(&[4, 1], &[1, 5]).ok(), Some(vec![4, 5]));
+        assert_eq!(broadcast_shape(&[], &[2]).ok(), Some(vec![2]));
+        assert_eq!(broadcast_shape(&[0, 1], &[3]).ok(), Some(vec![0, 3]));
+        assert!(broadcast_shape(&[2, 3], &[4]).is_err());
+    }
+
+    #[test]
+    fn values_must_match_the_shape() {
+        assert!(Tensor::from_f64s(DType::F32, &[2, 2], &[1.0; 3]).is_err());
+        let t = Tensor::from_f64s(DType::I64, &[3], &[1.0, 2.0, 3.0]).expect("valid");
+        assert_eq!(t.to_i64_vec(), vec![1, 2, 3]);
+        assert_eq!(t.nbytes(), 24);
+    }
+
+    #[test]
+    fn negative_axes_count_from_the_end() {
+        assert_eq!(norm_axis(-1, 3).ok(), Some(2));
+        assert!(norm_axis(3, 3).is_err());
+        assert!(norm_axis(-4, 3).is_err());
+    }
+}
+
+/// Elementwise `f(a, b)` with numpy broadcasting; the error names `op` and both shapes.
+pub fn zip_broadcast<A: Copy, B: Copy, O>(
+    op: &str,
+    a: &ArcArray<A, IxDyn>,
+    b: &ArcArray<B, IxDyn>,
+    f: impl Fn(A, B) -> O,
+) -> Result<ArrayD<O>> {
+    use ndarray::Zip;
+    if a.shape() == b.shape() {
+        return Ok(Zip::from(a).and(b).map_collect(|&x, &y| f(x, y)));
+    }
+    let shape = broadcast_shape(a.shape(), b.shape()).map_err(|e| e.context(op))?;
+    let sh = IxDyn(&shape);
+    let (Some(av), Some(bv)) = (a.broadcast(sh.clone()), b.broadcast(sh)) else {
+        return Err(invalid!("{op}: shapes {:?} and {:?} are not broadcastable", a.shape(), b.shape()));
+    };
+    Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)))
+}
+
+/// Arithmetic that never panics: wrapping for integers (debug builds would otherwise panic on
+/// overflow, and a client must not be able to panic the server).
+pub trait Arith: Copy + PartialOrd {
+    fn zero() -> Self;
+    fn add(self, o: Self) -> Self;
+    fn sub(self, o: Self) -> Self;
+    fn mul(self, o: Self) -> Self;
+    fn max_of(self, o: Self) -> Self {
+        if o > self { o } else { self }
+    }
+    fn min_of(self, o: Self) -> Self {
+        if o < self { o } else { self }
+    }
+}
+
+macro_rules! arith_float {
+    ($t:ty) => {
+        impl Arith for $t {
+            fn zero() -> Self {
+                0.0
+            }
+            fn add(self, o: Self) -> Self {
+                self + o
+            }
+            fn sub(self, o: Self) -> Self {
+                self - o
+            }
+            fn mul(self, o: Self) -> Self {
+                self * o
+            }
+            // NaN propagates, as in TensorFlow's Maximum/Minimum.
+            fn max_of(self, o: Self) -> Self {
+                if self.is_nan() || o.is_nan() { <$t>::NAN } else { self.max(o) }
+            }
+            fn min_of(self, o: Self) -> Self {
+                if self.is_nan() || o.is_nan() { <$t>::NAN } else { self.min(o) }
+            }
+        }
+    };
+}
+macro_rules! arith_int {
+    ($t:ty) => {
+        impl Arith for $t {
+            fn zero() -> Self {
+                0
+            }
+            fn add(self, o: Self) -> Self {
+                self.wrapping_add(o)
+            }
+            fn sub(self, o: Self) -> Self {
+                self.wrapping_sub(o)
+            }
+            fn mul(self, o: Self) -> Self {
+                self.wrapping_mul(o)
+            }
+        }
+    };
+}
+arith_float!(f32);
+arith_float!(f64);
+arith_int!(i32);
+arith_int!(i64);
