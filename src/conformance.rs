@@ -45,7 +45,10 @@ fn quote_non_finite(text: &str) -> String {
             continue;
         }
         let rest = &text[i..];
-        if let Some(tok) = ["-Infinity", "Infinity", "NaN"].iter().find(|t| rest.starts_with(**t)) {
+        if let Some(tok) = ["-Infinity", "Infinity", "NaN"]
+            .iter()
+            .find(|t| rest.starts_with(**t))
+        {
             out.push('"');
             out.push_str(tok);
             out.push('"');
@@ -65,7 +68,10 @@ fn quote_non_finite(text: &str) -> String {
 /// Parses a conformance file.
 pub fn load_cases(text: &str) -> Result<Vec<Case>, String> {
     let doc: J = serde_json::from_str(&quote_non_finite(text)).map_err(|e| format!("bad JSON: {e}"))?;
-    let cases = doc.get("cases").and_then(J::as_array).ok_or("no \"cases\" array")?;
+    let cases = doc
+        .get("cases")
+        .and_then(J::as_array)
+        .ok_or("no \"cases\" array")?;
     cases
         .iter()
         .map(|c| {
@@ -73,7 +79,11 @@ pub fn load_cases(text: &str) -> Result<Vec<Case>, String> {
                 name: c.get("name").and_then(J::as_str).unwrap_or("?").to_string(),
                 rtol: c.get("rtol").and_then(J::as_f64).unwrap_or(1e-4),
                 atol: c.get("atol").and_then(J::as_f64).unwrap_or(1e-5),
-                steps: c.get("steps").and_then(J::as_array).cloned().ok_or("case without steps")?,
+                steps: c
+                    .get("steps")
+                    .and_then(J::as_array)
+                    .cloned()
+                    .ok_or("case without steps")?,
             })
         })
         .collect()
@@ -99,18 +109,33 @@ struct JTensor {
 }
 
 fn jtensor(v: &J) -> Result<JTensor, String> {
-    let dtype = v.get("dtype").and_then(J::as_str).ok_or("tensor without dtype")?.to_string();
-    let shape = (v.get("shape").and_then(J::as_array).ok_or("tensor without shape")?.iter())
-        .map(|d| d.as_i64().ok_or("bad dim"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let values = (v.get("values").and_then(J::as_array).ok_or("tensor without values")?.iter())
-        .map(num)
-        .collect::<Result<Vec<_>, _>>()?;
+    let dtype = v
+        .get("dtype")
+        .and_then(J::as_str)
+        .ok_or("tensor without dtype")?
+        .to_string();
+    let shape = (v
+        .get("shape")
+        .and_then(J::as_array)
+        .ok_or("tensor without shape")?
+        .iter())
+    .map(|d| d.as_i64().ok_or("bad dim"))
+    .collect::<Result<Vec<_>, _>>()?;
+    let values = (v
+        .get("values")
+        .and_then(J::as_array)
+        .ok_or("tensor without values")?
+        .iter())
+    .map(num)
+    .collect::<Result<Vec<_>, _>>()?;
     Ok(JTensor { dtype, shape, values })
 }
 
 fn to_pb(t: &JTensor) -> Result<pb::Tensor, String> {
-    let mut out = pb::Tensor { shape: t.shape.clone(), ..Default::default() };
+    let mut out = pb::Tensor {
+        shape: t.shape.clone(),
+        ..Default::default()
+    };
     let dt = match t.dtype.as_str() {
         "float32" => {
             out.float_val = t.values.iter().map(|&v| v as f32).collect();
@@ -173,7 +198,10 @@ fn attr(v: &J) -> Result<pb::AttrValue, String> {
         J::Number(n) => V::F(n.as_f64().unwrap_or_default()),
         J::String(s) => V::S(s.clone()),
         J::Array(a) => V::Ints(pb::IntList {
-            values: a.iter().map(|x| x.as_i64().ok_or("non-int in attr list")).collect::<Result<_, _>>()?,
+            values: a
+                .iter()
+                .map(|x| x.as_i64().ok_or("non-int in attr list"))
+                .collect::<Result<_, _>>()?,
         }),
         other => return Err(format!("unsupported attr {other}")),
     };
@@ -181,7 +209,11 @@ fn attr(v: &J) -> Result<pb::AttrValue, String> {
 }
 
 fn unconnected(v: &J) -> i32 {
-    if s(v, "unconnected") == "zero" { pb::Unconnected::Zero as i32 } else { pb::Unconnected::None as i32 }
+    if s(v, "unconnected") == "zero" {
+        pb::Unconnected::Zero as i32
+    } else {
+        pb::Unconnected::None as i32
+    }
 }
 
 /// What a step's result must look like.
@@ -199,7 +231,15 @@ fn convert(st: &J) -> Result<(pb::Step, Expect), String> {
         match st.get(k) {
             None => Ok(Expect::Nothing),
             Some(J::Array(a)) => Ok(Expect::Tensors(
-                a.iter().map(|t| if t.is_null() { Ok(None) } else { jtensor(t).map(Some) }).collect::<Result<_, _>>()?,
+                a.iter()
+                    .map(|t| {
+                        if t.is_null() {
+                            Ok(None)
+                        } else {
+                            jtensor(t).map(Some)
+                        }
+                    })
+                    .collect::<Result<_, _>>()?,
             )),
             Some(J::Null) => Ok(Expect::Tensors(vec![None])),
             Some(t) => Ok(Expect::Tensors(vec![Some(jtensor(t)?)])),
@@ -211,20 +251,51 @@ fn convert(st: &J) -> Result<(pb::Step, Expect), String> {
     let tape_ref = |k: &str| pb::TapeRef { tape: s(st, k) };
     let (kind, expect) = if st.get("variable").is_some() {
         let trainable = st.get("trainable").and_then(J::as_bool);
-        (K::Variable(pb::VariableStep { r#ref: s(st, "variable"), value: value("value")?, trainable }), Expect::Nothing)
+        (
+            K::Variable(pb::VariableStep {
+                r#ref: s(st, "variable"),
+                value: value("value")?,
+                trainable,
+            }),
+            Expect::Nothing,
+        )
     } else if st.get("constant").is_some() {
-        (K::Constant(pb::ConstantStep { r#ref: s(st, "constant"), value: value("value")? }), Expect::Nothing)
+        (
+            K::Constant(pb::ConstantStep {
+                r#ref: s(st, "constant"),
+                value: value("value")?,
+            }),
+            Expect::Nothing,
+        )
     } else if st.get("tape").is_some() {
         let persistent = st.get("persistent").and_then(J::as_bool).unwrap_or(false);
         let wav = st.get("watch_accessed_variables").and_then(J::as_bool);
-        (K::Tape(pb::TapeStep { tape: s(st, "tape"), persistent, watch_accessed_variables: wav }), Expect::Nothing)
+        (
+            K::Tape(pb::TapeStep {
+                tape: s(st, "tape"),
+                persistent,
+                watch_accessed_variables: wav,
+            }),
+            Expect::Nothing,
+        )
     } else if st.get("watch").is_some() {
-        (K::Watch(pb::WatchStep { tape: s(st, "watch"), refs: strs(st.get("refs")) }), Expect::Nothing)
+        (
+            K::Watch(pb::WatchStep {
+                tape: s(st, "watch"),
+                refs: strs(st.get("refs")),
+            }),
+            Expect::Nothing,
+        )
     } else if st.get("op").is_some() {
         let attrs = (st.get("attrs").and_then(J::as_object).into_iter().flatten())
             .map(|(k, v)| Ok((k.clone(), attr(v)?)))
             .collect::<Result<HashMap<_, _>, String>>()?;
-        let op = pb::OpStep { op: s(st, "op"), inputs: strs(st.get("inputs")), attrs, outputs: strs(st.get("outputs")) };
+        let op = pb::OpStep {
+            op: s(st, "op"),
+            inputs: strs(st.get("inputs")),
+            attrs,
+            outputs: strs(st.get("outputs")),
+        };
         (K::Op(op), Expect::Nothing)
     } else if st.get("stop").is_some() {
         (K::Stop(tape_ref("stop")), Expect::Nothing)
@@ -235,9 +306,13 @@ fn convert(st: &J) -> Result<(pb::Step, Expect), String> {
     } else if st.get("reset").is_some() {
         (K::Reset(tape_ref("reset")), Expect::Nothing)
     } else if st.get("gradient").is_some() {
-        let og = (st.get("output_gradients").and_then(J::as_array).into_iter().flatten())
-            .map(|t| jtensor(t).and_then(|t| to_pb(&t)))
-            .collect::<Result<_, _>>()?;
+        let og = (st
+            .get("output_gradients")
+            .and_then(J::as_array)
+            .into_iter()
+            .flatten())
+        .map(|t| jtensor(t).and_then(|t| to_pb(&t)))
+        .collect::<Result<_, _>>()?;
         let g = pb::GradientStep {
             tape: s(st, "gradient"),
             targets: strs(st.get("targets")),
@@ -268,9 +343,17 @@ fn convert(st: &J) -> Result<(pb::Step, Expect), String> {
         };
         (K::BatchJacobian(j), tensors("expect")?)
     } else if st.get("fetch").is_some() {
-        (K::Fetch(pb::FetchStep { refs: strs(st.get("fetch")) }), tensors("expect")?)
+        (
+            K::Fetch(pb::FetchStep {
+                refs: strs(st.get("fetch")),
+            }),
+            tensors("expect")?,
+        )
     } else if st.get("watched_variables").is_some() {
-        (K::WatchedVariables(tape_ref("watched_variables")), Expect::Names(strs(st.get("expect"))))
+        (
+            K::WatchedVariables(tape_ref("watched_variables")),
+            Expect::Names(strs(st.get("expect"))),
+        )
     } else if st.get("assign").is_some() {
         use pb::assign_step::Source;
         let mode = match s(st, "mode").as_str() {
@@ -280,11 +363,27 @@ fn convert(st: &J) -> Result<(pb::Step, Expect), String> {
         } as i32;
         let source = match value("value")? {
             Some(t) => Some(Source::Value(t)),
-            None => st.get("source").and_then(J::as_str).map(|r| Source::FromRef(r.to_string())),
+            None => st
+                .get("source")
+                .and_then(J::as_str)
+                .map(|r| Source::FromRef(r.to_string())),
         };
-        (K::Assign(pb::AssignStep { variable: s(st, "assign"), mode, source }), Expect::Nothing)
+        (
+            K::Assign(pb::AssignStep {
+                variable: s(st, "assign"),
+                mode,
+                source,
+            }),
+            Expect::Nothing,
+        )
     } else if st.get("release").is_some() {
-        (K::Release(pb::ReleaseStep { refs: strs(st.get("release")), tapes: strs(st.get("tapes")) }), Expect::Nothing)
+        (
+            K::Release(pb::ReleaseStep {
+                refs: strs(st.get("release")),
+                tapes: strs(st.get("tapes")),
+            }),
+            Expect::Nothing,
+        )
     } else {
         return Err(format!("unknown step {st}"));
     };
@@ -336,7 +435,10 @@ fn compare(got: &pb::Value, want: &Option<JTensor>, rtol: f64, atol: f64) -> Res
             }
             for (i, (&g, &e)) in vals.iter().zip(&w.values).enumerate() {
                 if !close(g, e, rtol, atol) {
-                    return Err(format!("value [{i}]: got {g}, want {e} (|diff| {:.3e})", (g - e).abs()));
+                    return Err(format!(
+                        "value [{i}]: got {g}, want {e} (|diff| {:.3e})",
+                        (g - e).abs()
+                    ));
                 }
             }
             Ok(())
@@ -348,7 +450,11 @@ fn check(res: &pb::StepResult, exp: &Expect, rtol: f64, atol: f64) -> Result<(),
     match exp {
         Expect::Nothing => Ok(()),
         Expect::Names(n) => {
-            if &res.variables == n { Ok(()) } else { Err(format!("got variables {:?}, want {n:?}", res.variables)) }
+            if &res.variables == n {
+                Ok(())
+            } else {
+                Err(format!("got variables {:?}, want {n:?}", res.variables))
+            }
         }
         Expect::Tensors(ts) => {
             if res.values.len() != ts.len() {
@@ -370,7 +476,11 @@ pub async fn run_case(client: &mut GraddClient<Channel>, case: &Case) -> Result<
         .map_err(|e| format!("CreateSession: {e}"))?
         .into_inner();
     let res = run_steps(client, &sess.session_id, case).await;
-    let _ = client.delete_session(pb::DeleteSessionRequest { session_id: sess.session_id }).await;
+    let _ = client
+        .delete_session(pb::DeleteSessionRequest {
+            session_id: sess.session_id,
+        })
+        .await;
     res
 }
 
@@ -384,11 +494,21 @@ async fn run_steps(client: &mut GraddClient<Channel>, sid: &str, case: &Case) ->
             None => batch.push((i, step, exp)),
             Some(code) => {
                 flush(client, sid, case, std::mem::take(&mut batch)).await?;
-                let req = pb::RunRequest { session_id: sid.to_string(), steps: vec![step], raw_results: false };
+                let req = pb::RunRequest {
+                    session_id: sid.to_string(),
+                    steps: vec![step],
+                    raw_results: false,
+                };
                 match client.run(req).await {
                     Ok(_) => return Err(format!("step {i}: succeeded, want {code}")),
                     Err(s) if code_name(s.code()) == code => {}
-                    Err(s) => return Err(format!("step {i}: got {} ({}), want {code}", code_name(s.code()), s.message())),
+                    Err(s) => {
+                        return Err(format!(
+                            "step {i}: got {} ({}), want {code}",
+                            code_name(s.code()),
+                            s.message()
+                        ));
+                    }
                 }
             }
         }
@@ -396,15 +516,30 @@ async fn run_steps(client: &mut GraddClient<Channel>, sid: &str, case: &Case) ->
     flush(client, sid, case, batch).await
 }
 
-async fn flush(client: &mut GraddClient<Channel>, sid: &str, case: &Case, batch: Vec<(usize, pb::Step, Expect)>) -> Result<(), String> {
+async fn flush(
+    client: &mut GraddClient<Channel>,
+    sid: &str,
+    case: &Case,
+    batch: Vec<(usize, pb::Step, Expect)>,
+) -> Result<(), String> {
     if batch.is_empty() {
         return Ok(());
     }
-    let (idx, rest): (Vec<usize>, Vec<(pb::Step, Expect)>) = batch.into_iter().map(|(i, s, e)| (i, (s, e))).unzip();
+    let (idx, rest): (Vec<usize>, Vec<(pb::Step, Expect)>) =
+        batch.into_iter().map(|(i, s, e)| (i, (s, e))).unzip();
     let (steps, exps): (Vec<pb::Step>, Vec<Expect>) = rest.into_iter().unzip();
-    let req = pb::RunRequest { session_id: sid.to_string(), steps, raw_results: false };
+    let req = pb::RunRequest {
+        session_id: sid.to_string(),
+        steps,
+        raw_results: false,
+    };
     let resp = client.run(req).await.map_err(|s| {
-        format!("step starting {}: unexpected {}: {}", idx[0], code_name(s.code()), s.message())
+        format!(
+            "step starting {}: unexpected {}: {}",
+            idx[0],
+            code_name(s.code()),
+            s.message()
+        )
     })?;
     let results = resp.into_inner().results;
     for ((i, exp), res) in idx.iter().zip(&exps).zip(&results) {
@@ -416,7 +551,10 @@ async fn flush(client: &mut GraddClient<Channel>, sid: &str, case: &Case, batch:
 /// Runs every case whose name starts with `filter`.
 pub async fn run_cases(client: &mut GraddClient<Channel>, cases: &[Case], filter: Option<&str>) -> Report {
     let mut report = Report::default();
-    for case in cases.iter().filter(|c| filter.is_none_or(|f| c.name.starts_with(f))) {
+    for case in cases
+        .iter()
+        .filter(|c| filter.is_none_or(|f| c.name.starts_with(f)))
+    {
         match run_case(client, case).await {
             Ok(()) => report.passed += 1,
             Err(e) => {

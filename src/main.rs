@@ -6,7 +6,11 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "gradd", version, about = "TensorFlow's GradientTape, served over gRPC")]
+#[command(
+    name = "gradd",
+    version,
+    about = "TensorFlow's GradientTape, served over gRPC"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -28,6 +32,8 @@ enum Cmd {
         #[arg(long)]
         filter: Option<String>,
     },
+    /// Prints the op table (markdown), as in the README.
+    Ops,
     /// Writes the API's FileDescriptorSet (for `ghz --protoset` or grpcurl).
     Protoset {
         /// Output file.
@@ -64,7 +70,9 @@ struct ServeArgs {
 fn init_logs(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GRADD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         b.json().init();
     } else {
@@ -104,10 +112,16 @@ async fn run_serve(a: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", a.addr))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(addr = %local, "gradd listening");
-    serve(listener, cfg, shutdown_signal()).await.map_err(|e| e.to_string())
+    serve(listener, cfg, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
-async fn run_conformance(files: Vec<String>, addr: Option<String>, filter: Option<String>) -> Result<bool, String> {
+async fn run_conformance(
+    files: Vec<String>,
+    addr: Option<String>,
+    filter: Option<String>,
+) -> Result<bool, String> {
     let mut cases = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?;
@@ -116,7 +130,9 @@ async fn run_conformance(files: Vec<String>, addr: Option<String>, filter: Optio
     let (endpoint, server) = match addr {
         Some(a) => (format!("http://{a}"), None),
         None => {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| e.to_string())?;
             let local = l.local_addr().map_err(|e| e.to_string())?;
             let (tx, rx) = tokio::sync::oneshot::channel::<()>();
             let h = tokio::spawn(serve(l, ServiceConfig::default(), async {
@@ -147,6 +163,10 @@ async fn main() -> ExitCode {
     let res = match cli.cmd {
         Cmd::Serve(a) => run_serve(a).await.map(|_| true),
         Cmd::Conformance { files, addr, filter } => run_conformance(files, addr, filter).await,
+        Cmd::Ops => {
+            print!("{}", gradd::ops::markdown_table());
+            Ok(true)
+        }
         Cmd::Protoset { out } => std::fs::write(&out, gradd::proto::FILE_DESCRIPTOR_SET)
             .map(|_| {
                 println!("wrote {out}");

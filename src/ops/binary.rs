@@ -48,7 +48,8 @@ impl Op for Binary {
             Kind::Div => float_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| p / q)?),
             Kind::Pow => float_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| p.powf(q))?),
             Kind::SquaredDifference => {
-                float_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| (p - q) * (p - q))?)
+                float_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| (p - q)
+                    * (p - q))?)
             }
         }?;
         Ok(vec![out])

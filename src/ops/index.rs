@@ -13,7 +13,11 @@ fn same<'a, T: Elem>(op: &str, ts: &[&'a Tensor]) -> Result<Vec<ndarray::ArrayVi
     (ts.iter())
         .map(|t| {
             T::get(t).map(|a| a.view()).ok_or_else(|| {
-                invalid!("{op} needs inputs of one dtype, got {} and {}", T::DTYPE, t.dtype())
+                invalid!(
+                    "{op} needs inputs of one dtype, got {} and {}",
+                    T::DTYPE,
+                    t.dtype()
+                )
             })
         })
         .collect()
@@ -25,7 +29,9 @@ pub struct Concat {
 }
 
 pub fn concat(a: &mut Attrs) -> Result<Arc<dyn Op>> {
-    Ok(Arc::new(Concat { axis: a.req_int("axis")? }))
+    Ok(Arc::new(Concat {
+        axis: a.req_int("axis")?,
+    }))
 }
 
 impl Op for Concat {
@@ -39,7 +45,11 @@ impl Op for Concat {
             let ok = t.rank() == first.rank()
                 && (t.shape().iter().zip(first.shape()).enumerate()).all(|(i, (a, b))| i == ax || a == b);
             if !ok {
-                return Err(invalid!("ConcatV2: shapes {:?} and {:?} differ off axis {ax}", first.shape(), t.shape()));
+                return Err(invalid!(
+                    "ConcatV2: shapes {:?} and {:?} differ off axis {ax}",
+                    first.shape(),
+                    t.shape()
+                ));
             }
         }
         with_elem!(first.dtype(), T => {
@@ -69,7 +79,9 @@ pub struct Pack {
 }
 
 pub fn pack(a: &mut Attrs) -> Result<Arc<dyn Op>> {
-    Ok(Arc::new(Pack { axis: a.int("axis")?.unwrap_or(0) }))
+    Ok(Arc::new(Pack {
+        axis: a.int("axis")?.unwrap_or(0),
+    }))
 }
 
 impl Op for Pack {
@@ -80,7 +92,11 @@ impl Op for Pack {
         let first = inputs[0];
         let ax = norm_axis(self.axis, first.rank() + 1).map_err(|e| e.context("Pack"))?;
         if let Some(t) = inputs.iter().find(|t| t.shape() != first.shape()) {
-            return Err(invalid!("Pack: shapes {:?} and {:?} differ", first.shape(), t.shape()));
+            return Err(invalid!(
+                "Pack: shapes {:?} and {:?} differ",
+                first.shape(),
+                t.shape()
+            ));
         }
         with_elem!(first.dtype(), T => {
             let views = same::<T>("Pack", inputs)?;
@@ -112,7 +128,10 @@ pub struct Slice {
 }
 
 pub fn slice_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
-    Ok(Arc::new(Slice { begin: a.req_ints("begin")?, size: a.req_ints("size")? }))
+    Ok(Arc::new(Slice {
+        begin: a.req_ints("begin")?,
+        size: a.req_ints("size")?,
+    }))
 }
 
 /// Runs Slice on the graph.
@@ -127,14 +146,22 @@ impl Slice {
     /// (begin, size) per dim, checked against `shape`.
     fn bounds(&self, shape: &[usize]) -> Result<Vec<(usize, usize)>> {
         if self.begin.len() != shape.len() || self.size.len() != shape.len() {
-            return Err(invalid!("Slice: begin {:?} and size {:?} need one entry per dim of {shape:?}", self.begin, self.size));
+            return Err(invalid!(
+                "Slice: begin {:?} and size {:?} need one entry per dim of {shape:?}",
+                self.begin,
+                self.size
+            ));
         }
         (0..shape.len())
             .map(|i| {
                 let (b, s, d) = (self.begin[i], self.size[i], shape[i] as i64);
                 let s = if s == -1 { d - b } else { s };
                 if b < 0 || s < 0 || b + s > d {
-                    return Err(invalid!("Slice: begin {:?} size {:?} out of bounds for {shape:?}", self.begin, self.size));
+                    return Err(invalid!(
+                        "Slice: begin {:?} size {:?} out of bounds for {shape:?}",
+                        self.begin,
+                        self.size
+                    ));
                 }
                 Ok((b as usize, s as usize))
             })
@@ -178,7 +205,9 @@ pub struct Pad {
 }
 
 pub fn pad_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
-    Ok(Arc::new(Pad { paddings: a.req_ints("paddings")? }))
+    Ok(Arc::new(Pad {
+        paddings: a.req_ints("paddings")?,
+    }))
 }
 
 impl Op for Pad {
@@ -189,7 +218,10 @@ impl Op for Pad {
         let x = inputs[0];
         let p = &self.paddings;
         if p.len() != 2 * x.rank() || p.iter().any(|&v| v < 0) {
-            return Err(invalid!("Pad: paddings {p:?} need 2 non-negative entries per dim of {:?}", x.shape()));
+            return Err(invalid!(
+                "Pad: paddings {p:?} need 2 non-negative entries per dim of {:?}",
+                x.shape()
+            ));
         }
         let shape: Vec<usize> = (x.shape().iter().enumerate())
             .map(|(i, &d)| d + (p[2 * i] + p[2 * i + 1]) as usize)
@@ -222,13 +254,18 @@ pub struct Gather {
 }
 
 pub fn gather(a: &mut Attrs) -> Result<Arc<dyn Op>> {
-    Ok(Arc::new(Gather { axis: a.int("axis")?.unwrap_or(0) }))
+    Ok(Arc::new(Gather {
+        axis: a.int("axis")?.unwrap_or(0),
+    }))
 }
 
 /// Checked indices along a dim of size `dim`.
 fn indices(op: &str, t: &Tensor, dim: usize) -> Result<Vec<usize>> {
     if !matches!(t.dtype(), DType::I32 | DType::I64) {
-        return Err(invalid!("{op}: indices must be int32 or int64, got {}", t.dtype()));
+        return Err(invalid!(
+            "{op}: indices must be int32 or int64, got {}",
+            t.dtype()
+        ));
     }
     (t.to_i64_vec().into_iter())
         .map(|i| {
@@ -259,7 +296,10 @@ impl Op for Gather {
         let (p, idx) = (&a.inputs[0], &a.inputs[1]);
         let ax = norm_axis(self.axis, p.value.rank())?;
         let gr = a.grad(g, 0)?;
-        let op = GatherGrad { axis: ax, dim: p.shape()[ax] };
+        let op = GatherGrad {
+            axis: ax,
+            dim: p.shape()[ax],
+        };
         Ok(vec![Some(run1(g, op, &[&gr, idx])?), None])
     }
 }
@@ -302,7 +342,13 @@ impl Op for GatherGrad {
     }
     fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
         let gr = a.grad(g, 0)?;
-        let out = run1(g, Gather { axis: self.axis as i64 }, &[&gr, &a.inputs[1]])?;
+        let out = run1(
+            g,
+            Gather {
+                axis: self.axis as i64,
+            },
+            &[&gr, &a.inputs[1]],
+        )?;
         Ok(vec![Some(out), None])
     }
 }

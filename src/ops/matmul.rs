@@ -37,10 +37,20 @@ pub fn matmul(g: &mut dyn Graph, x: &Handle, y: &Handle, ta: bool, tb: bool, bat
 fn mnk(op: &str, xs: &[usize], ys: &[usize], ta: bool, tb: bool) -> Result<(usize, usize, usize)> {
     let (r, q) = (xs.len(), ys.len());
     if r < 2 || q < 2 {
-        return Err(invalid!("{op} needs matrices of rank >= 2, got {xs:?} and {ys:?}"));
+        return Err(invalid!(
+            "{op} needs matrices of rank >= 2, got {xs:?} and {ys:?}"
+        ));
     }
-    let (m, k) = if ta { (xs[r - 1], xs[r - 2]) } else { (xs[r - 2], xs[r - 1]) };
-    let (k2, n) = if tb { (ys[q - 1], ys[q - 2]) } else { (ys[q - 2], ys[q - 1]) };
+    let (m, k) = if ta {
+        (xs[r - 1], xs[r - 2])
+    } else {
+        (xs[r - 2], xs[r - 1])
+    };
+    let (k2, n) = if tb {
+        (ys[q - 1], ys[q - 2])
+    } else {
+        (ys[q - 2], ys[q - 1])
+    };
     if k != k2 {
         return Err(invalid!(
             "{op}: inner dimensions differ: {xs:?} x {ys:?} (transpose_a={ta}, transpose_b={tb})"
@@ -58,7 +68,12 @@ fn mm2<T: Float>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb: b
     Ok(a.dot(&b).into_dyn())
 }
 
-fn batched<T: Float>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb: bool) -> Result<ArrayD<T>> {
+fn batched<T: Float>(
+    x: &ArcArray<T, IxDyn>,
+    y: &ArcArray<T, IxDyn>,
+    ta: bool,
+    tb: bool,
+) -> Result<ArrayD<T>> {
     let (xs, ys) = (x.shape(), y.shape());
     let (m, _, n) = mnk("BatchMatMulV2", xs, ys, ta, tb)?;
     let (r, q) = (xs.len(), ys.len());
@@ -105,7 +120,11 @@ impl Op for MatMul {
             float_map2!(op, x, y, |a, b| batched(a, b, ta, tb)?)
         } else {
             if x.rank() != 2 || y.rank() != 2 {
-                return Err(invalid!("MatMul needs rank-2 inputs, got {:?} and {:?}", x.shape(), y.shape()));
+                return Err(invalid!(
+                    "MatMul needs rank-2 inputs, got {:?} and {:?}",
+                    x.shape(),
+                    y.shape()
+                ));
             }
             mnk(op, x.shape(), y.shape(), ta, tb)?;
             float_map2!(op, x, y, |a, b| mm2(a, b, ta, tb)?)
@@ -119,10 +138,22 @@ impl Op for MatMul {
         let gr = a.grad(g, 0)?;
         let bt = self.batch;
         let (gx, gy) = match (self.ta, self.tb) {
-            (false, false) => (matmul(g, &gr, y, false, true, bt)?, matmul(g, x, &gr, true, false, bt)?),
-            (false, true) => (matmul(g, &gr, y, false, false, bt)?, matmul(g, &gr, x, true, false, bt)?),
-            (true, false) => (matmul(g, y, &gr, false, true, bt)?, matmul(g, x, &gr, false, false, bt)?),
-            (true, true) => (matmul(g, y, &gr, true, true, bt)?, matmul(g, &gr, x, true, true, bt)?),
+            (false, false) => (
+                matmul(g, &gr, y, false, true, bt)?,
+                matmul(g, x, &gr, true, false, bt)?,
+            ),
+            (false, true) => (
+                matmul(g, &gr, y, false, false, bt)?,
+                matmul(g, &gr, x, true, false, bt)?,
+            ),
+            (true, false) => (
+                matmul(g, y, &gr, false, true, bt)?,
+                matmul(g, x, &gr, false, false, bt)?,
+            ),
+            (true, true) => (
+                matmul(g, y, &gr, true, true, bt)?,
+                matmul(g, &gr, x, true, true, bt)?,
+            ),
         };
         Ok(vec![
             Some(sum_to_shape(g, &gx, x.shape())?),

@@ -16,7 +16,9 @@ pub struct Cast {
 pub fn cast(a: &mut Attrs) -> Result<Arc<dyn Op>> {
     let dtype = match a.dtype("dtype")? {
         Some(d) => d,
-        None => a.dtype("DstT")?.ok_or_else(|| invalid!("Cast: missing attr dtype"))?,
+        None => a
+            .dtype("DstT")?
+            .ok_or_else(|| invalid!("Cast: missing attr dtype"))?,
     };
     Ok(Arc::new(Cast { dtype }))
 }
@@ -98,11 +100,7 @@ impl Op for Compare {
             let (Some(a), Some(b)) = (<T as crate::tensor::Elem>::get(x), <T as crate::tensor::Elem>::get(y)) else {
                 return Err(super::dtype_error(op, x, y));
             };
-            zip_broadcast(op, a, b, |p: T, q: T| match c {
-                Cmp::Greater => p > q,
-                Cmp::Less => p < q,
-                Cmp::Equal => p == q,
-            })?
+            zip_broadcast(op, a, b, |p: T, q: T| compare(c, p, q))?
         });
         Ok(vec![Tensor::Bool(out.into_shared())])
     }
@@ -190,7 +188,10 @@ impl Op for ArgMax {
         let x = inputs[0];
         let ax = norm_axis(self.axis, x.rank()).map_err(|e| e.context("ArgMax"))?;
         if x.shape()[ax] == 0 {
-            return Err(invalid!("ArgMax: reduction dimension {ax} of {:?} is empty", x.shape()));
+            return Err(invalid!(
+                "ArgMax: reduction dimension {ax} of {:?} is empty",
+                x.shape()
+            ));
         }
         let out: ArrayD<i64> = with_elem!(x.dtype(), T => {
             use crate::tensor::Elem;
@@ -210,6 +211,14 @@ impl Op for ArgMax {
             })
         });
         Ok(vec![Tensor::I64(out.into_shared())])
+    }
+}
+
+fn compare<T: PartialOrd>(c: Cmp, p: T, q: T) -> bool {
+    match c {
+        Cmp::Greater => p > q,
+        Cmp::Less => p < q,
+        Cmp::Equal => p == q,
     }
 }
 
@@ -233,7 +242,13 @@ pub fn one_hot(a: &mut Attrs) -> Result<Arc<dyn Op>> {
     let on = a.float("on_value", 1.0)?;
     let off = a.float("off_value", 0.0)?;
     let axis = a.int("axis")?.unwrap_or(-1);
-    Ok(Arc::new(OneHot { depth, dtype, on, off, axis }))
+    Ok(Arc::new(OneHot {
+        depth,
+        dtype,
+        on,
+        off,
+        axis,
+    }))
 }
 
 impl Op for OneHot {
@@ -246,9 +261,16 @@ impl Op for OneHot {
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let idx = inputs[0];
         if !matches!(idx.dtype(), DType::I32 | DType::I64) {
-            return Err(invalid!("OneHot: indices must be int32 or int64, got {}", idx.dtype()));
+            return Err(invalid!(
+                "OneHot: indices must be int32 or int64, got {}",
+                idx.dtype()
+            ));
         }
-        let ax = if self.axis == -1 { idx.rank() } else { norm_axis(self.axis, idx.rank() + 1)? };
+        let ax = if self.axis == -1 {
+            idx.rank()
+        } else {
+            norm_axis(self.axis, idx.rank() + 1)?
+        };
         let ix = idx.to_i64_vec();
         let d = self.depth;
         // Build with the depth axis last, then move it; out-of-range indices give all-off rows.

@@ -16,7 +16,7 @@ pub mod shape;
 pub mod unary;
 
 pub use attrs::{Attr, AttrMap, Attrs};
-pub use registry::{OpSpec, build, spec, specs};
+pub use registry::{OpSpec, build, markdown_table, spec, specs};
 
 use crate::error::Result;
 use crate::invalid;

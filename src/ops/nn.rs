@@ -88,7 +88,9 @@ impl Op for Softmax {
             return Err(invalid!("{} needs rank >= 1, got a scalar", self.name()));
         }
         let log = self.log;
-        Ok(vec![float_map!(self.name(), inputs[0], |a| softmax_last(a, log))?])
+        Ok(vec![float_map!(self.name(), inputs[0], |a| softmax_last(
+            a, log
+        ))?])
     }
     // softmax: dx = (g - sum(g*y))*y;  log_softmax: dx = g - sum(g)*exp(y)
     fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
@@ -142,7 +144,10 @@ impl Op for SoftmaxXent {
         let (logits, labels) = (inputs[0], inputs[1]);
         let op = self.name();
         if logits.rank() != 2 {
-            return Err(invalid!("{op}: logits must be rank 2 (batch, classes), got {:?}", logits.shape()));
+            return Err(invalid!(
+                "{op}: logits must be rank 2 (batch, classes), got {:?}",
+                logits.shape()
+            ));
         }
         let (b, c) = (logits.shape()[0], logits.shape()[1]);
         let labels = if self.sparse {
@@ -164,7 +169,11 @@ impl Op for SoftmaxXent {
             Tensor::from_f64s(logits.dtype(), &[b, c], &v)?
         } else {
             if labels.shape() != logits.shape() {
-                return Err(invalid!("{op}: logits {:?} and labels {:?} differ", logits.shape(), labels.shape()));
+                return Err(invalid!(
+                    "{op}: logits {:?} and labels {:?} differ",
+                    logits.shape(),
+                    labels.shape()
+                ));
             }
             labels.clone()
         };

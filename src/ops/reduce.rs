@@ -29,7 +29,11 @@ pub struct Reduce {
 fn parse(kind: Kind, a: &mut Attrs) -> Result<Arc<dyn Op>> {
     let axes = a.ints("axis")?;
     let keep_dims = a.bool("keep_dims", false)?;
-    Ok(Arc::new(Reduce { kind, axes, keep_dims }))
+    Ok(Arc::new(Reduce {
+        kind,
+        axes,
+        keep_dims,
+    }))
 }
 
 pub fn sum_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
@@ -50,7 +54,15 @@ pub fn prod_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
 
 /// Runs Sum on the graph (used by other ops' gradients).
 pub fn sum(g: &mut dyn Graph, x: &Handle, axes: Option<Vec<i64>>, keep_dims: bool) -> Result<Handle> {
-    run1(g, Reduce { kind: Kind::Sum, axes, keep_dims }, &[x])
+    run1(
+        g,
+        Reduce {
+            kind: Kind::Sum,
+            axes,
+            keep_dims,
+        },
+        &[x],
+    )
 }
 
 /// Resolves the axes attr against `rank`: sorted, deduplicated, non-negative.
@@ -82,7 +94,9 @@ fn div_count<T: crate::tensor::Float>(v: T, n: usize) -> T {
 fn fold<T: Copy>(a: ArrayViewD<T>, axes: &[usize], init: T, f: impl Fn(T, T) -> T) -> ArrayD<T> {
     let mut cur = a.to_owned();
     for &ax in axes.iter().rev() {
-        cur = cur.fold_axis(Axis(ax), init, |&acc, &v| f(acc, v)).insert_axis(Axis(ax));
+        cur = cur
+            .fold_axis(Axis(ax), init, |&acc, &v| f(acc, v))
+            .insert_axis(Axis(ax));
     }
     cur
 }
@@ -198,8 +212,18 @@ impl Op for ProdExcept {
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let axes = &self.axes;
         let y = float_map!("Prod", inputs[0], |a| {
-            let zeros = fold(a.mapv(|v| if v == 0.0 { 1.0 } else { 0.0 }).view(), axes, 0.0, |p, q| p + q);
-            let nz = fold(a.mapv(|v| if v == 0.0 { 1.0 } else { v }).view(), axes, 1.0, |p, q| p * q);
+            let zeros = fold(
+                a.mapv(|v| if v == 0.0 { 1.0 } else { 0.0 }).view(),
+                axes,
+                0.0,
+                |p, q| p + q,
+            );
+            let nz = fold(
+                a.mapv(|v| if v == 0.0 { 1.0 } else { v }).view(),
+                axes,
+                1.0,
+                |p, q| p * q,
+            );
             let (Some(zb), Some(nb)) = (zeros.broadcast(a.raw_dim()), nz.broadcast(a.raw_dim())) else {
                 return Err(Error::Internal("prod grad broadcast".into()));
             };
@@ -217,7 +241,9 @@ impl Op for ProdExcept {
     }
 
     fn gradient(&self, _: &mut dyn Graph, _: &GradArgs) -> Result<Vec<Option<Handle>>> {
-        Err(Error::Unimplemented("the second derivative of Prod is not implemented".into()))
+        Err(Error::Unimplemented(
+            "the second derivative of Prod is not implemented".into(),
+        ))
     }
 }
 
@@ -238,7 +264,11 @@ mod tests {
     }
 
     fn run(kind: Kind, axes: Option<Vec<i64>>, keep: bool, x: &Tensor) -> Tensor {
-        let op = Reduce { kind, axes, keep_dims: keep };
+        let op = Reduce {
+            kind,
+            axes,
+            keep_dims: keep,
+        };
         op.forward(&[x]).expect("ok").remove(0)
     }
 
@@ -249,16 +279,29 @@ mod tests {
         let s = run(Kind::Sum, Some(vec![-1]), true, &x);
         assert_eq!(s.shape(), &[2, 1]);
         assert_eq!(s.to_f64_vec(), vec![6.0, 15.0]);
-        assert_eq!(run(Kind::Mean, Some(vec![0]), false, &x).to_f64_vec(), vec![2.5, 3.5, 4.5]);
-        assert_eq!(run(Kind::Max, Some(vec![1]), false, &x).to_f64_vec(), vec![3.0, 6.0]);
-        assert_eq!(run(Kind::Prod, Some(vec![0]), false, &x).to_f64_vec(), vec![4.0, 10.0, 18.0]);
+        assert_eq!(
+            run(Kind::Mean, Some(vec![0]), false, &x).to_f64_vec(),
+            vec![2.5, 3.5, 4.5]
+        );
+        assert_eq!(
+            run(Kind::Max, Some(vec![1]), false, &x).to_f64_vec(),
+            vec![3.0, 6.0]
+        );
+        assert_eq!(
+            run(Kind::Prod, Some(vec![0]), false, &x).to_f64_vec(),
+            vec![4.0, 10.0, 18.0]
+        );
         assert_eq!(run(Kind::Sum, Some(vec![]), false, &x).shape(), &[2, 3]);
     }
 
     #[test]
     fn bad_axis_is_invalid_argument() {
         let x = t(&[2], &[1.0, 2.0]);
-        let op = Reduce { kind: Kind::Sum, axes: Some(vec![2]), keep_dims: false };
+        let op = Reduce {
+            kind: Kind::Sum,
+            axes: Some(vec![2]),
+            keep_dims: false,
+        };
         assert!(matches!(op.forward(&[&x]), Err(Error::InvalidArgument(_))));
         assert!(!supports(Kind::Mean, DType::I32));
     }

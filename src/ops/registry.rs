@@ -39,7 +39,14 @@ const fn op(
     differentiable: bool,
     build: Builder,
 ) -> OpSpec {
-    OpSpec { name, arity, attrs, gradient, differentiable, build }
+    OpSpec {
+        name,
+        arity,
+        attrs,
+        gradient,
+        differentiable,
+        build,
+    }
 }
 
 #[rustfmt::skip]
@@ -131,4 +138,40 @@ pub fn build(name: &str, attrs: &AttrMap, n_inputs: usize) -> Result<Arc<dyn Op>
     let op = (spec.build)(&mut reader)?;
     reader.finish()?;
     Ok(op)
+}
+
+/// The README's op table, rendered from the registry (`gradd ops` prints it; a test checks
+/// that README.md contains it verbatim).
+pub fn markdown_table() -> String {
+    let mut s = String::from("| op | attrs | gradient |\n| --- | --- | --- |\n");
+    for o in SPECS {
+        let attrs = if o.attrs.is_empty() { "" } else { o.attrs };
+        s.push_str(&format!("| {} | {} | {} |\n", o.name, attrs, o.gradient));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readme_op_table_matches_the_registry() {
+        let readme = include_str!("../../README.md");
+        assert!(
+            readme.contains(&markdown_table()),
+            "README.md's op table is stale: replace it with the output of `gradd ops`"
+        );
+    }
+
+    #[test]
+    fn names_are_unique() {
+        for (i, a) in SPECS.iter().enumerate() {
+            assert!(
+                SPECS[i + 1..].iter().all(|b| b.name != a.name),
+                "{} twice",
+                a.name
+            );
+        }
+    }
 }

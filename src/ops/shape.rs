@@ -20,7 +20,11 @@ fn standard<T: Clone>(a: &ArcArray<T, IxDyn>) -> ArcArray<T, IxDyn> {
 /// Reshapes to `shape` (no -1 here), sharing data when possible.
 pub fn reshape_tensor(x: &Tensor, shape: &[usize]) -> Result<Tensor> {
     if x.numel() != shape.iter().product::<usize>() {
-        return Err(invalid!("Reshape: cannot reshape {:?} ({} values) to {shape:?}", x.shape(), x.numel()));
+        return Err(invalid!(
+            "Reshape: cannot reshape {:?} ({} values) to {shape:?}",
+            x.shape(),
+            x.numel()
+        ));
     }
     let sh = IxDyn(shape);
     let t = any_map!(x, |a| standard(a)
@@ -41,7 +45,9 @@ pub struct Reshape {
 }
 
 pub fn reshape_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
-    Ok(Arc::new(Reshape { shape: a.req_ints("shape")? }))
+    Ok(Arc::new(Reshape {
+        shape: a.req_ints("shape")?,
+    }))
 }
 
 impl Op for Reshape {
@@ -55,10 +61,19 @@ impl Op for Reshape {
         if unknown > 1 || self.shape.iter().any(|&d| d < -1) {
             return Err(invalid!("Reshape: bad shape {:?} (at most one -1)", self.shape));
         }
-        let known: usize = self.shape.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
+        let known: usize = self
+            .shape
+            .iter()
+            .filter(|&&d| d >= 0)
+            .map(|&d| d as usize)
+            .product();
         let shape: Vec<usize> = if unknown == 1 {
-            if known == 0 || n % known != 0 {
-                return Err(invalid!("Reshape: cannot reshape {:?} ({n} values) to {:?}", x.shape(), self.shape));
+            if known == 0 || !n.is_multiple_of(known) {
+                return Err(invalid!(
+                    "Reshape: cannot reshape {:?} ({n} values) to {:?}",
+                    x.shape(),
+                    self.shape
+                ));
             }
             (self.shape.iter())
                 .map(|&d| if d == -1 { n / known } else { d as usize })
@@ -90,7 +105,9 @@ pub struct Transpose {
 }
 
 pub fn transpose_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
-    Ok(Arc::new(Transpose { perm: a.req_ints("perm")? }))
+    Ok(Arc::new(Transpose {
+        perm: a.req_ints("perm")?,
+    }))
 }
 
 fn check_perm(perm: &[i64], rank: usize) -> Result<Vec<usize>> {
@@ -101,7 +118,9 @@ fn check_perm(perm: &[i64], rank: usize) -> Result<Vec<usize>> {
     let mut seen = vec![false; rank];
     for &i in &p {
         if seen[i] {
-            return Err(invalid!("Transpose: perm {perm:?} is not a permutation of rank {rank}"));
+            return Err(invalid!(
+                "Transpose: perm {perm:?} is not a permutation of rank {rank}"
+            ));
         }
         seen[i] = true;
     }
@@ -138,7 +157,9 @@ pub struct ExpandDims {
 }
 
 pub fn expand_dims(a: &mut Attrs) -> Result<Arc<dyn Op>> {
-    Ok(Arc::new(ExpandDims { axis: a.req_int("axis")? }))
+    Ok(Arc::new(ExpandDims {
+        axis: a.req_int("axis")?,
+    }))
 }
 
 impl Op for ExpandDims {
@@ -184,7 +205,13 @@ impl Op for Squeeze {
             }
         }
         let shape: Vec<usize> = (x.shape().iter().enumerate())
-            .filter(|&(i, &d)| if axes.is_empty() { d != 1 } else { !axes.contains(&i) })
+            .filter(|&(i, &d)| {
+                if axes.is_empty() {
+                    d != 1
+                } else {
+                    !axes.contains(&i)
+                }
+            })
             .map(|(_, &d)| d)
             .collect();
         Ok(vec![reshape_tensor(x, &shape)?])
@@ -204,7 +231,13 @@ pub fn broadcast_to(g: &mut dyn Graph, x: &Handle, shape: &[usize]) -> Result<Ha
     if x.shape() == shape {
         return Ok(x.clone());
     }
-    run1(g, BroadcastTo { shape: shape.to_vec() }, &[x])
+    run1(
+        g,
+        BroadcastTo {
+            shape: shape.to_vec(),
+        },
+        &[x],
+    )
 }
 
 pub fn broadcast_to_op(a: &mut Attrs) -> Result<Arc<dyn Op>> {
@@ -220,12 +253,21 @@ impl Op for BroadcastTo {
         let x = inputs[0];
         let ok = broadcast_shape(x.shape(), &self.shape).map(|s| s == self.shape);
         if ok != Ok(true) || x.rank() > self.shape.len() {
-            return Err(invalid!("BroadcastTo: cannot broadcast {:?} to {:?}", x.shape(), self.shape));
+            return Err(invalid!(
+                "BroadcastTo: cannot broadcast {:?} to {:?}",
+                x.shape(),
+                self.shape
+            ));
         }
         let sh = IxDyn(&self.shape);
         let t = any_map!(x, |a| match a.broadcast(sh.clone()) {
             Some(v) => v.to_owned(),
-            None => return Err(invalid!("BroadcastTo: cannot broadcast {:?} to {:?}", x.shape(), self.shape)),
+            None =>
+                return Err(invalid!(
+                    "BroadcastTo: cannot broadcast {:?} to {:?}",
+                    x.shape(),
+                    self.shape
+                )),
         });
         Ok(vec![t])
     }
@@ -253,7 +295,11 @@ impl Op for Tile {
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let x = inputs[0];
         if self.multiples.len() != x.rank() {
-            return Err(invalid!("Tile: multiples {:?} must have one entry per dim of {:?}", self.multiples, x.shape()));
+            return Err(invalid!(
+                "Tile: multiples {:?} must have one entry per dim of {:?}",
+                self.multiples,
+                x.shape()
+            ));
         }
         let t = any_map!(x, |a| {
             let mut cur = a.to_owned();

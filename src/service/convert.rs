@@ -43,9 +43,17 @@ fn arr<T>(shape: &[usize], v: Vec<T>) -> Result<ArcArray<T, IxDyn>> {
 
 fn raw_values<T, const N: usize>(raw: &[u8], n: usize, f: fn([u8; N]) -> T) -> Result<Vec<T>> {
     if raw.len() != n * N {
-        return Err(invalid!("tensor raw has {} bytes, shape needs {} ({} values of {N} bytes)", raw.len(), n * N, n));
+        return Err(invalid!(
+            "tensor raw has {} bytes, shape needs {} ({} values of {N} bytes)",
+            raw.len(),
+            n * N,
+            n
+        ));
     }
-    Ok(raw.chunks_exact(N).map(|c| f(c.try_into().unwrap_or([0; N]))).collect())
+    Ok(raw
+        .chunks_exact(N)
+        .map(|c| f(c.try_into().unwrap_or([0; N])))
+        .collect())
 }
 
 fn typed<T: Clone>(v: &[T], n: usize, field: &str) -> Result<Vec<T>> {
@@ -57,7 +65,16 @@ fn typed<T: Clone>(v: &[T], n: usize, field: &str) -> Result<Vec<T>> {
 
 /// Decodes a wire tensor, checking dtype, shape, value count and size limits.
 pub fn tensor_from_pb(t: &pb::Tensor, limits: DecodeLimits) -> Result<Tensor> {
-    let pb::Tensor { dtype, shape, float_val, double_val, int_val, int64_val, bool_val, raw } = t;
+    let pb::Tensor {
+        dtype,
+        shape,
+        float_val,
+        double_val,
+        int_val,
+        int64_val,
+        bool_val,
+        raw,
+    } = t;
     let dtype = dtype_from_pb(*dtype)?;
     let shape: Vec<usize> = (shape.iter())
         .map(|&d| usize::try_from(d).map_err(|_| invalid!("tensor shape {shape:?} has a negative dim")))
@@ -72,17 +89,59 @@ pub fn tensor_from_pb(t: &pb::Tensor, limits: DecodeLimits) -> Result<Tensor> {
                 limits.max_tensor_elements
             ))
         })?;
-    let filled = [!float_val.is_empty(), !double_val.is_empty(), !int_val.is_empty(), !int64_val.is_empty(), !bool_val.is_empty(), !raw.is_empty()];
+    let filled = [
+        !float_val.is_empty(),
+        !double_val.is_empty(),
+        !int_val.is_empty(),
+        !int64_val.is_empty(),
+        !bool_val.is_empty(),
+        !raw.is_empty(),
+    ];
     if filled.iter().filter(|&&f| f).count() > 1 {
         return Err(invalid!("tensor sets more than one value field"));
     }
     let use_raw = !raw.is_empty();
     let t = match dtype {
-        DType::F32 => Tensor::F32(arr(&shape, if use_raw { raw_values(raw, n, f32::from_le_bytes)? } else { typed(float_val, n, "float_val")? })?),
-        DType::F64 => Tensor::F64(arr(&shape, if use_raw { raw_values(raw, n, f64::from_le_bytes)? } else { typed(double_val, n, "double_val")? })?),
-        DType::I32 => Tensor::I32(arr(&shape, if use_raw { raw_values(raw, n, i32::from_le_bytes)? } else { typed(int_val, n, "int_val")? })?),
-        DType::I64 => Tensor::I64(arr(&shape, if use_raw { raw_values(raw, n, i64::from_le_bytes)? } else { typed(int64_val, n, "int64_val")? })?),
-        DType::Bool => Tensor::Bool(arr(&shape, if use_raw { raw_values(raw, n, |b: [u8; 1]| b[0] != 0)? } else { typed(bool_val, n, "bool_val")? })?),
+        DType::F32 => Tensor::F32(arr(
+            &shape,
+            if use_raw {
+                raw_values(raw, n, f32::from_le_bytes)?
+            } else {
+                typed(float_val, n, "float_val")?
+            },
+        )?),
+        DType::F64 => Tensor::F64(arr(
+            &shape,
+            if use_raw {
+                raw_values(raw, n, f64::from_le_bytes)?
+            } else {
+                typed(double_val, n, "double_val")?
+            },
+        )?),
+        DType::I32 => Tensor::I32(arr(
+            &shape,
+            if use_raw {
+                raw_values(raw, n, i32::from_le_bytes)?
+            } else {
+                typed(int_val, n, "int_val")?
+            },
+        )?),
+        DType::I64 => Tensor::I64(arr(
+            &shape,
+            if use_raw {
+                raw_values(raw, n, i64::from_le_bytes)?
+            } else {
+                typed(int64_val, n, "int64_val")?
+            },
+        )?),
+        DType::Bool => Tensor::Bool(arr(
+            &shape,
+            if use_raw {
+                raw_values(raw, n, |b: [u8; 1]| b[0] != 0)?
+            } else {
+                typed(bool_val, n, "bool_val")?
+            },
+        )?),
     };
     Ok(t)
 }
@@ -156,7 +215,11 @@ pub fn step_from_pb(s: pb::Step, limits: DecodeLimits) -> Result<Step> {
     let kind = kind.ok_or_else(|| invalid!("step has no kind"))?;
     let tensor = |t: &Option<pb::Tensor>, what: &str| tensor_from_pb(need(t, what)?, limits);
     Ok(match kind {
-        K::Variable(pb::VariableStep { r#ref, value, trainable }) => Step::Variable {
+        K::Variable(pb::VariableStep {
+            r#ref,
+            value,
+            trainable,
+        }) => Step::Variable {
             value: tensor(&value, "variable value")?,
             name: nonempty(r#ref, "variable ref")?,
             trainable: trainable.unwrap_or(true),
@@ -165,37 +228,66 @@ pub fn step_from_pb(s: pb::Step, limits: DecodeLimits) -> Result<Step> {
             value: tensor(&value, "constant value")?,
             name: nonempty(r#ref, "constant ref")?,
         },
-        K::Tape(pb::TapeStep { tape, persistent, watch_accessed_variables }) => Step::Tape {
+        K::Tape(pb::TapeStep {
+            tape,
+            persistent,
+            watch_accessed_variables,
+        }) => Step::Tape {
             tape: nonempty(tape, "tape name")?,
             persistent,
             watch_accessed_variables: watch_accessed_variables.unwrap_or(true),
         },
         K::Watch(pb::WatchStep { tape, refs }) => Step::Watch { tape, refs },
-        K::Op(pb::OpStep { op, inputs, attrs, outputs }) => {
+        K::Op(pb::OpStep {
+            op,
+            inputs,
+            attrs,
+            outputs,
+        }) => {
             let attrs = (attrs.iter())
                 .map(|(k, v)| Ok((k.clone(), attr_from_pb(k, v)?)))
                 .collect::<Result<AttrMap>>()?;
-            Step::Op { op, inputs, attrs, outputs }
+            Step::Op {
+                op,
+                inputs,
+                attrs,
+                outputs,
+            }
         }
         K::Stop(t) => Step::Stop { tape: t.tape },
         K::Pause(t) => Step::Pause { tape: t.tape },
         K::Resume(t) => Step::Resume { tape: t.tape },
         K::Reset(t) => Step::Reset { tape: t.tape },
-        K::WatchedVariables(t) => Step::WatchedVariables { tape: tape_name(&Some(t)) },
-        K::Gradient(pb::GradientStep { tape, targets, sources, output_gradients, unconnected, outputs, fetch }) => {
-            Step::Gradient {
-                tape,
-                targets,
-                sources,
-                output_gradients: (output_gradients.iter())
-                    .map(|t| tensor_from_pb(t, limits))
-                    .collect::<Result<_>>()?,
-                unconnected_zero: unconnected_zero(unconnected)?,
-                outputs,
-                fetch,
-            }
-        }
-        K::Jacobian(pb::JacobianStep { tape, target, sources, unconnected, outputs, fetch }) => Step::Jacobian {
+        K::WatchedVariables(t) => Step::WatchedVariables {
+            tape: tape_name(&Some(t)),
+        },
+        K::Gradient(pb::GradientStep {
+            tape,
+            targets,
+            sources,
+            output_gradients,
+            unconnected,
+            outputs,
+            fetch,
+        }) => Step::Gradient {
+            tape,
+            targets,
+            sources,
+            output_gradients: (output_gradients.iter())
+                .map(|t| tensor_from_pb(t, limits))
+                .collect::<Result<_>>()?,
+            unconnected_zero: unconnected_zero(unconnected)?,
+            outputs,
+            fetch,
+        },
+        K::Jacobian(pb::JacobianStep {
+            tape,
+            target,
+            sources,
+            unconnected,
+            outputs,
+            fetch,
+        }) => Step::Jacobian {
             tape,
             target,
             sources,
@@ -203,11 +295,25 @@ pub fn step_from_pb(s: pb::Step, limits: DecodeLimits) -> Result<Step> {
             outputs,
             fetch,
         },
-        K::BatchJacobian(pb::BatchJacobianStep { tape, target, source, output, fetch }) => {
-            Step::BatchJacobian { tape, target, source, output, fetch }
-        }
+        K::BatchJacobian(pb::BatchJacobianStep {
+            tape,
+            target,
+            source,
+            output,
+            fetch,
+        }) => Step::BatchJacobian {
+            tape,
+            target,
+            source,
+            output,
+            fetch,
+        },
         K::Fetch(pb::FetchStep { refs }) => Step::Fetch { refs },
-        K::Assign(pb::AssignStep { variable, mode, source }) => {
+        K::Assign(pb::AssignStep {
+            variable,
+            mode,
+            source,
+        }) => {
             use pb::assign_step::Source;
             let mode = match pb::AssignMode::try_from(mode) {
                 Ok(pb::AssignMode::Assign) => AssignMode::Assign,
@@ -220,14 +326,22 @@ pub fn step_from_pb(s: pb::Step, limits: DecodeLimits) -> Result<Step> {
                 Some(Source::FromRef(r)) => AssignSource::Ref(r),
                 None => return Err(invalid!("assign needs a value or from_ref")),
             };
-            Step::Assign { variable, mode, source }
+            Step::Assign {
+                variable,
+                mode,
+                source,
+            }
         }
         K::Release(pb::ReleaseStep { refs, tapes }) => Step::Release { refs, tapes },
     })
 }
 
 fn nonempty(s: String, what: &str) -> Result<String> {
-    if s.is_empty() { Err(invalid!("{what} is empty")) } else { Ok(s) }
+    if s.is_empty() {
+        Err(invalid!("{what} is empty"))
+    } else {
+        Ok(s)
+    }
 }
 
 /// Encodes a step's output.

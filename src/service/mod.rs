@@ -62,7 +62,12 @@ fn describe(cell: &SessionCell) -> pb::Session {
 }
 
 /// Runs the steps in order on one session; stops at the first failure.
-fn execute(cell: &SessionCell, steps: Vec<pb::Step>, limits: DecodeLimits, raw: bool) -> Result<Vec<pb::StepResult>, StepFailure> {
+fn execute(
+    cell: &SessionCell,
+    steps: Vec<pb::Step>,
+    limits: DecodeLimits,
+    raw: bool,
+) -> Result<Vec<pb::StepResult>, StepFailure> {
     let mut session = cell.lock();
     let mut results = Vec::with_capacity(steps.len());
     for (index, s) in steps.into_iter().enumerate() {
@@ -74,7 +79,12 @@ fn execute(cell: &SessionCell, steps: Vec<pb::Step>, limits: DecodeLimits, raw: 
             error,
         })?;
         let subject = step.subject();
-        let out = session.run_step(step).map_err(|error| StepFailure { index, kind, subject, error })?;
+        let out = session.run_step(step).map_err(|error| StepFailure {
+            index,
+            kind,
+            subject,
+            error,
+        })?;
         results.push(convert::output_to_pb(out, raw));
     }
     Ok(results)
@@ -82,7 +92,10 @@ fn execute(cell: &SessionCell, steps: Vec<pb::Step>, limits: DecodeLimits, raw: 
 
 impl GraddService {
     pub fn new(cfg: ServiceConfig) -> GraddService {
-        GraddService { store: Arc::new(SessionStore::new(cfg.store.clone())), cfg: Arc::new(cfg) }
+        GraddService {
+            store: Arc::new(SessionStore::new(cfg.store.clone())),
+            cfg: Arc::new(cfg),
+        }
     }
 
     pub fn store(&self) -> Arc<SessionStore> {
@@ -90,11 +103,18 @@ impl GraddService {
     }
 
     fn limits(&self) -> DecodeLimits {
-        DecodeLimits { max_tensor_elements: self.cfg.max_tensor_elements }
+        DecodeLimits {
+            max_tensor_elements: self.cfg.max_tensor_elements,
+        }
     }
 
     /// Runs one batch on a blocking thread.
-    async fn run_batch(&self, cell: Arc<SessionCell>, steps: Vec<pb::Step>, raw: bool) -> Result<Vec<pb::StepResult>, StepFailure> {
+    async fn run_batch(
+        &self,
+        cell: Arc<SessionCell>,
+        steps: Vec<pb::Step>,
+        raw: bool,
+    ) -> Result<Vec<pb::StepResult>, StepFailure> {
         if steps.len() > self.cfg.max_steps_per_run {
             return Err(StepFailure {
                 index: self.cfg.max_steps_per_run,
@@ -122,7 +142,9 @@ impl GraddService {
     /// The tonic server for this service, with message size limits applied.
     pub fn into_server(self) -> GraddServer<GraddService> {
         let max = self.cfg.max_message_bytes;
-        GraddServer::new(self).max_decoding_message_size(max).max_encoding_message_size(max)
+        GraddServer::new(self)
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max)
     }
 }
 
@@ -145,15 +167,26 @@ type RunStreamOut = Pin<Box<dyn Stream<Item = Result<pb::RunResponse, Status>> +
 
 #[tonic::async_trait]
 impl Gradd for GraddService {
-    async fn create_session(&self, req: Request<pb::CreateSessionRequest>) -> Result<Response<pb::Session>, Status> {
+    async fn create_session(
+        &self,
+        req: Request<pb::CreateSessionRequest>,
+    ) -> Result<Response<pb::Session>, Status> {
         let p = principal(&req);
-        let pb::CreateSessionRequest { session_id, ttl_seconds } = req.into_inner();
-        let cell = self.store.create(&session_id, Duration::from_secs(ttl_seconds as u64), &p)?;
+        let pb::CreateSessionRequest {
+            session_id,
+            ttl_seconds,
+        } = req.into_inner();
+        let cell = self
+            .store
+            .create(&session_id, Duration::from_secs(ttl_seconds as u64), &p)?;
         info!(session = %cell.id, "session created");
         Ok(Response::new(describe(&cell)))
     }
 
-    async fn get_session(&self, req: Request<pb::GetSessionRequest>) -> Result<Response<pb::Session>, Status> {
+    async fn get_session(
+        &self,
+        req: Request<pb::GetSessionRequest>,
+    ) -> Result<Response<pb::Session>, Status> {
         let p = principal(&req);
         let cell = self.store.get(&req.get_ref().session_id, &p)?;
         Ok(Response::new(describe(&cell)))
@@ -170,7 +203,10 @@ impl Gradd for GraddService {
         }))
     }
 
-    async fn delete_session(&self, req: Request<pb::DeleteSessionRequest>) -> Result<Response<pb::DeleteSessionResponse>, Status> {
+    async fn delete_session(
+        &self,
+        req: Request<pb::DeleteSessionRequest>,
+    ) -> Result<Response<pb::DeleteSessionResponse>, Status> {
         let p = principal(&req);
         let deleted = self.store.delete(&req.get_ref().session_id, &p);
         Ok(Response::new(pb::DeleteSessionResponse { deleted }))
@@ -178,7 +214,11 @@ impl Gradd for GraddService {
 
     async fn run(&self, req: Request<pb::RunRequest>) -> Result<Response<pb::RunResponse>, Status> {
         let p = principal(&req);
-        let pb::RunRequest { session_id, steps, raw_results } = req.into_inner();
+        let pb::RunRequest {
+            session_id,
+            steps,
+            raw_results,
+        } = req.into_inner();
         let ephemeral = session_id.is_empty();
         let cell = if ephemeral {
             self.store.create("", Duration::ZERO, &p)?
@@ -205,15 +245,28 @@ impl Gradd for GraddService {
 
     type RunStreamStream = RunStreamOut;
 
-    async fn run_stream(&self, req: Request<Streaming<pb::RunRequest>>) -> Result<Response<RunStreamOut>, Status> {
+    async fn run_stream(
+        &self,
+        req: Request<Streaming<pb::RunRequest>>,
+    ) -> Result<Response<RunStreamOut>, Status> {
         let p = principal(&req);
         let mut inbound = req.into_inner();
         let svc = self.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(16);
         tokio::spawn(async move {
-            let mut own = StreamSession { store: svc.store.clone(), id: None };
+            let mut own = StreamSession {
+                store: svc.store.clone(),
+                id: None,
+            };
             while let Some(msg) = inbound.next().await {
-                let Ok(pb::RunRequest { session_id, steps, raw_results }) = msg else { break };
+                let Ok(pb::RunRequest {
+                    session_id,
+                    steps,
+                    raw_results,
+                }) = msg
+                else {
+                    break;
+                };
                 let cell = if session_id.is_empty() {
                     match &own.id {
                         Some((id, _)) => svc.store.get(id, &p),
@@ -230,8 +283,16 @@ impl Gradd for GraddService {
                         let id = cell.id.clone();
                         let res = svc.run_batch(cell, steps, raw_results).await;
                         Ok(match res {
-                            Ok(results) => pb::RunResponse { session_id: id, results, error: None },
-                            Err(f) => pb::RunResponse { session_id: id, results: vec![], error: Some(f.to_pb()) },
+                            Ok(results) => pb::RunResponse {
+                                session_id: id,
+                                results,
+                                error: None,
+                            },
+                            Err(f) => pb::RunResponse {
+                                session_id: id,
+                                results: vec![],
+                                error: Some(f.to_pb()),
+                            },
                         })
                     }
                 };
@@ -241,7 +302,9 @@ impl Gradd for GraddService {
             }
             drop(own);
         });
-        Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))))
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
     }
 }
 

@@ -35,7 +35,10 @@ pub struct StepFailure {
 
 impl StepFailure {
     pub fn message(&self) -> String {
-        format!("step {} ({} {}): {}", self.index, self.kind, self.subject, self.error)
+        format!(
+            "step {} ({} {}): {}",
+            self.index, self.kind, self.subject, self.error
+        )
     }
 
     pub fn to_status(&self) -> Status {

@@ -24,7 +24,10 @@ impl Recorder {
     }
 
     pub fn constant_handle(&mut self, value: Tensor) -> Handle {
-        Handle { id: self.fresh_id(), value }
+        Handle {
+            id: self.fresh_id(),
+            value,
+        }
     }
 
     pub fn push_tape(&mut self, tape: Tape) -> u64 {
@@ -45,11 +48,15 @@ impl Recorder {
     }
 
     pub fn tape(&self, id: u64) -> Result<&Tape> {
-        self.tapes.get(&id).ok_or_else(|| Error::Internal(format!("tape {id} vanished")))
+        self.tapes
+            .get(&id)
+            .ok_or_else(|| Error::Internal(format!("tape {id} vanished")))
     }
 
     pub fn tape_mut(&mut self, id: u64) -> Result<&mut Tape> {
-        self.tapes.get_mut(&id).ok_or_else(|| Error::Internal(format!("tape {id} vanished")))
+        self.tapes
+            .get_mut(&id)
+            .ok_or_else(|| Error::Internal(format!("tape {id} vanished")))
     }
 
     pub fn tapes(&self) -> impl Iterator<Item = &Tape> {
@@ -77,7 +84,9 @@ impl Graph for Recorder {
         if op.differentiable() {
             let mut entry: Option<Arc<Entry>> = None;
             for t in &self.active {
-                let Some(tape) = self.tapes.get_mut(t) else { continue };
+                let Some(tape) = self.tapes.get_mut(t) else {
+                    continue;
+                };
                 if !tape.should_record(inputs) {
                     continue;
                 }

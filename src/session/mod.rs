@@ -51,10 +51,21 @@ impl Session {
     /// session stays usable.
     pub fn run_step(&mut self, step: Step) -> Result<StepOutput> {
         match step {
-            Step::Variable { name, value, trainable } => {
+            Step::Variable {
+                name,
+                value,
+                trainable,
+            } => {
                 let id = self.rec.fresh_id();
                 let shape_only = value.clone();
-                self.vars.insert(id, Variable { name: name.clone(), value, trainable });
+                self.vars.insert(
+                    id,
+                    Variable {
+                        name: name.clone(),
+                        value,
+                        trainable,
+                    },
+                );
                 self.bind(name.clone(), Slot::Variable(id));
                 Ok(one(name, Some(shape_only), false))
             }
@@ -63,11 +74,17 @@ impl Session {
                 self.bind(name.clone(), Slot::Tensor(h.clone()));
                 Ok(one(name, Some(h.value), false))
             }
-            Step::Tape { tape, persistent, watch_accessed_variables } => {
+            Step::Tape {
+                tape,
+                persistent,
+                watch_accessed_variables,
+            } => {
                 if let Some(old) = self.tape_ids.remove(&tape) {
                     self.rec.remove_tape(old);
                 }
-                let id = self.rec.push_tape(Tape::new(persistent, watch_accessed_variables));
+                let id = self
+                    .rec
+                    .push_tape(Tape::new(persistent, watch_accessed_variables));
                 self.tape_ids.insert(tape, id);
                 Ok(StepOutput::default())
             }
@@ -83,7 +100,12 @@ impl Session {
                 }
                 Ok(StepOutput::default())
             }
-            Step::Op { op, inputs, attrs, outputs } => self.run_op(&op, &inputs, &attrs, outputs),
+            Step::Op {
+                op,
+                inputs,
+                attrs,
+                outputs,
+            } => self.run_op(&op, &inputs, &attrs, outputs),
             Step::Stop { tape } => {
                 let tid = self.tape_id(&tape)?;
                 self.rec.deactivate(tid);
@@ -96,16 +118,39 @@ impl Session {
                 self.rec.tape_mut(tid)?.reset();
                 Ok(StepOutput::default())
             }
-            Step::Gradient { tape, targets, sources, output_gradients, unconnected_zero, outputs, fetch } => {
+            Step::Gradient {
+                tape,
+                targets,
+                sources,
+                output_gradients,
+                unconnected_zero,
+                outputs,
+                fetch,
+            } => {
                 let tid = self.tape_id(&tape)?;
                 let targets = self.handles(&targets)?;
                 let src = self.handles(&sources)?;
                 let (entries, tracked) = self.begin_gradient(tid, &tape)?;
-                let res = tape::gradient(&mut self.rec, &entries, &tracked, &targets, &src, &output_gradients, unconnected_zero);
+                let res = tape::gradient(
+                    &mut self.rec,
+                    &entries,
+                    &tracked,
+                    &targets,
+                    &src,
+                    &output_gradients,
+                    unconnected_zero,
+                );
                 self.end_gradient(tid);
                 self.bind_results(res?, &sources, &outputs, fetch)
             }
-            Step::Jacobian { tape, target, sources, unconnected_zero, outputs, fetch } => {
+            Step::Jacobian {
+                tape,
+                target,
+                sources,
+                unconnected_zero,
+                outputs,
+                fetch,
+            } => {
                 let tid = self.tape_id(&tape)?;
                 let t = self.resolve(&target)?.0;
                 let src = self.handles(&sources)?;
@@ -114,7 +159,13 @@ impl Session {
                 self.end_gradient(tid);
                 self.bind_results(res?, &sources, &outputs, fetch)
             }
-            Step::BatchJacobian { tape, target, source, output, fetch } => {
+            Step::BatchJacobian {
+                tape,
+                target,
+                source,
+                output,
+                fetch,
+            } => {
                 let tid = self.tape_id(&tape)?;
                 let t = self.resolve(&target)?.0;
                 let s = self.resolve(&source)?.0;
@@ -127,16 +178,27 @@ impl Session {
                 let mut out = StepOutput::default();
                 for r in refs {
                     let (h, _) = self.resolve(&r)?;
-                    out.values.push(Value { name: r, tensor: Some(h.value), fetched: true });
+                    out.values.push(Value {
+                        name: r,
+                        tensor: Some(h.value),
+                        fetched: true,
+                    });
                 }
                 Ok(out)
             }
             Step::WatchedVariables { tape } => {
                 let tid = self.tape_id(&tape)?;
                 let variables = self.rec.tape(tid)?.watched_variables();
-                Ok(StepOutput { values: vec![], variables })
+                Ok(StepOutput {
+                    values: vec![],
+                    variables,
+                })
             }
-            Step::Assign { variable, mode, source } => self.assign(&variable, mode, source),
+            Step::Assign {
+                variable,
+                mode,
+                source,
+            } => self.assign(&variable, mode, source),
             Step::Release { refs, tapes } => {
                 for r in refs {
                     self.unbind(&r);
@@ -158,7 +220,10 @@ impl Session {
     }
 
     fn tape_id(&self, name: &str) -> Result<u64> {
-        self.tape_ids.get(name).copied().ok_or_else(|| not_found("tape", name))
+        self.tape_ids
+            .get(name)
+            .copied()
+            .ok_or_else(|| not_found("tape", name))
     }
 
     /// Binds `name`, dropping what it named before (a variable dies with its ref).
@@ -180,7 +245,13 @@ impl Session {
             Some(Slot::Tensor(h)) => Ok((h.clone(), None)),
             Some(Slot::Variable(id)) => {
                 let v = self.vars.get(id).ok_or_else(|| not_found("variable", name))?;
-                Ok((Handle { id: *id, value: v.value.clone() }, Some(v.name.clone())))
+                Ok((
+                    Handle {
+                        id: *id,
+                        value: v.value.clone(),
+                    },
+                    Some(v.name.clone()),
+                ))
             }
             None => Err(not_found("ref", name)),
         }
@@ -190,7 +261,13 @@ impl Session {
         names.iter().map(|n| self.resolve(n).map(|(h, _)| h)).collect()
     }
 
-    fn run_op(&mut self, op: &str, inputs: &[String], attrs: &ops::AttrMap, outputs: Vec<String>) -> Result<StepOutput> {
+    fn run_op(
+        &mut self,
+        op: &str,
+        inputs: &[String],
+        attrs: &ops::AttrMap,
+        outputs: Vec<String>,
+    ) -> Result<StepOutput> {
         let o = ops::build(op, attrs, inputs.len())?;
         let mut handles = Vec::with_capacity(inputs.len());
         for r in inputs {
@@ -207,14 +284,22 @@ impl Session {
         let refs: Vec<&Handle> = handles.iter().collect();
         let result = ops::Graph::run(&mut self.rec, o, &refs).map_err(|e| e.context(op))?;
         if outputs.len() > result.len() {
-            return Err(invalid!("{op} has {} outputs, {} refs were given", result.len(), outputs.len()));
+            return Err(invalid!(
+                "{op} has {} outputs, {} refs were given",
+                result.len(),
+                outputs.len()
+            ));
         }
         let mut out = StepOutput::default();
         for (name, h) in outputs.into_iter().zip(result) {
             if name.is_empty() {
                 continue;
             }
-            out.values.push(Value { name: name.clone(), tensor: Some(h.value.clone()), fetched: false });
+            out.values.push(Value {
+                name: name.clone(),
+                tensor: Some(h.value.clone()),
+                fetched: false,
+            });
             self.bind(name, Slot::Tensor(h));
         }
         Ok(out)
@@ -222,7 +307,11 @@ impl Session {
 
     /// Checks the tape can compute a gradient and leaves its context if it is non-persistent
     /// (TensorFlow pops a non-persistent tape that computes a gradient inside its context).
-    fn begin_gradient(&mut self, tid: u64, name: &str) -> Result<(Vec<std::sync::Arc<tape::Entry>>, HashSet<TensorId>)> {
+    fn begin_gradient(
+        &mut self,
+        tid: u64,
+        name: &str,
+    ) -> Result<(Vec<std::sync::Arc<tape::Entry>>, HashSet<TensorId>)> {
         let t = self.rec.tape(tid)?;
         if t.consumed {
             return Err(Error::FailedPrecondition(format!(
@@ -246,9 +335,19 @@ impl Session {
         }
     }
 
-    fn bind_results(&mut self, grads: Vec<Option<Handle>>, sources: &[String], outputs: &[String], fetch: bool) -> Result<StepOutput> {
+    fn bind_results(
+        &mut self,
+        grads: Vec<Option<Handle>>,
+        sources: &[String],
+        outputs: &[String],
+        fetch: bool,
+    ) -> Result<StepOutput> {
         if outputs.len() > grads.len() {
-            return Err(invalid!("{} output refs for {} results", outputs.len(), grads.len()));
+            return Err(invalid!(
+                "{} output refs for {} results",
+                outputs.len(),
+                grads.len()
+            ));
         }
         let mut out = StepOutput::default();
         for (i, gr) in grads.into_iter().enumerate() {
@@ -260,8 +359,16 @@ impl Session {
                     None => self.unbind(&name),
                 }
             }
-            let label = if name.is_empty() { sources.get(i).cloned().unwrap_or_default() } else { name };
-            out.values.push(Value { name: label, tensor, fetched: fetch });
+            let label = if name.is_empty() {
+                sources.get(i).cloned().unwrap_or_default()
+            } else {
+                name
+            };
+            out.values.push(Value {
+                name: label,
+                tensor,
+                fetched: fetch,
+            });
         }
         Ok(out)
     }
@@ -278,7 +385,10 @@ impl Session {
             AssignSource::Value(t) => t,
             AssignSource::Ref(r) => self.resolve(&r)?.0.value,
         };
-        let v = self.vars.get_mut(&id).ok_or_else(|| not_found("variable", variable))?;
+        let v = self
+            .vars
+            .get_mut(&id)
+            .ok_or_else(|| not_found("variable", variable))?;
         if value.shape() != v.value.shape() || value.dtype() != v.value.dtype() {
             return Err(invalid!(
                 "cannot assign {} {:?} to variable {variable:?} of {} {:?}",
@@ -291,8 +401,12 @@ impl Session {
         // Never recorded: an update is not part of any tape (TensorFlow).
         v.value = match mode {
             AssignMode::Assign => value,
-            AssignMode::Add => ops::binary::Binary(ops::binary::Kind::Add).forward(&[&v.value, &value])?.remove(0),
-            AssignMode::Sub => ops::binary::Binary(ops::binary::Kind::Sub).forward(&[&v.value, &value])?.remove(0),
+            AssignMode::Add => ops::binary::Binary(ops::binary::Kind::Add)
+                .forward(&[&v.value, &value])?
+                .remove(0),
+            AssignMode::Sub => ops::binary::Binary(ops::binary::Kind::Sub)
+                .forward(&[&v.value, &value])?
+                .remove(0),
         };
         Ok(one(variable.to_string(), Some(v.value.clone()), false))
     }
@@ -312,14 +426,21 @@ impl Session {
             }
         }
         for (id, v) in &self.vars {
-            add(&Handle { id: *id, value: v.value.clone() });
+            add(&Handle {
+                id: *id,
+                value: v.value.clone(),
+            });
         }
         for t in self.rec.tapes() {
             for h in t.saved() {
                 add(h);
             }
         }
-        Usage { refs: self.refs.len(), tapes: self.tape_ids.len(), bytes }
+        Usage {
+            refs: self.refs.len(),
+            tapes: self.tape_ids.len(),
+            bytes,
+        }
     }
 }
 
@@ -334,5 +455,12 @@ pub struct Usage {
 }
 
 fn one(name: String, tensor: Option<Tensor>, fetched: bool) -> StepOutput {
-    StepOutput { values: vec![Value { name, tensor, fetched }], variables: vec![] }
+    StepOutput {
+        values: vec![Value {
+            name,
+            tensor,
+            fetched,
+        }],
+        variables: vec![],
+    }
 }

@@ -18,15 +18,42 @@ pub enum AssignSource {
 
 #[derive(Clone, Debug)]
 pub enum Step {
-    Variable { name: String, value: Tensor, trainable: bool },
-    Constant { name: String, value: Tensor },
-    Tape { tape: String, persistent: bool, watch_accessed_variables: bool },
-    Watch { tape: String, refs: Vec<String> },
-    Op { op: String, inputs: Vec<String>, attrs: AttrMap, outputs: Vec<String> },
-    Stop { tape: String },
-    Pause { tape: String },
-    Resume { tape: String },
-    Reset { tape: String },
+    Variable {
+        name: String,
+        value: Tensor,
+        trainable: bool,
+    },
+    Constant {
+        name: String,
+        value: Tensor,
+    },
+    Tape {
+        tape: String,
+        persistent: bool,
+        watch_accessed_variables: bool,
+    },
+    Watch {
+        tape: String,
+        refs: Vec<String>,
+    },
+    Op {
+        op: String,
+        inputs: Vec<String>,
+        attrs: AttrMap,
+        outputs: Vec<String>,
+    },
+    Stop {
+        tape: String,
+    },
+    Pause {
+        tape: String,
+    },
+    Resume {
+        tape: String,
+    },
+    Reset {
+        tape: String,
+    },
     Gradient {
         tape: String,
         targets: Vec<String>,
@@ -44,11 +71,28 @@ pub enum Step {
         outputs: Vec<String>,
         fetch: bool,
     },
-    BatchJacobian { tape: String, target: String, source: String, output: String, fetch: bool },
-    Fetch { refs: Vec<String> },
-    WatchedVariables { tape: String },
-    Assign { variable: String, mode: AssignMode, source: AssignSource },
-    Release { refs: Vec<String>, tapes: Vec<String> },
+    BatchJacobian {
+        tape: String,
+        target: String,
+        source: String,
+        output: String,
+        fetch: bool,
+    },
+    Fetch {
+        refs: Vec<String>,
+    },
+    WatchedVariables {
+        tape: String,
+    },
+    Assign {
+        variable: String,
+        mode: AssignMode,
+        source: AssignSource,
+    },
+    Release {
+        refs: Vec<String>,
+        tapes: Vec<String>,
+    },
 }
 
 impl Step {

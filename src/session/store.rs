@@ -78,12 +78,17 @@ pub fn new_session_id() -> String {
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
 }
 
 impl SessionStore {
     pub fn new(config: StoreConfig) -> SessionStore {
-        SessionStore { config, sessions: Mutex::new(HashMap::new()) }
+        SessionStore {
+            config,
+            sessions: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -101,7 +106,11 @@ impl SessionStore {
                 "session id {id:?} must be 1..=128 characters of [A-Za-z0-9_.:-]"
             )));
         };
-        let ttl = if ttl.is_zero() { self.config.default_ttl } else { ttl.min(self.config.max_ttl) };
+        let ttl = if ttl.is_zero() {
+            self.config.default_ttl
+        } else {
+            ttl.min(self.config.max_ttl)
+        };
         let mut map = lock(&self.sessions);
         if map.contains_key(&id) {
             return Err(Error::AlreadyExists(format!("session {id:?} already exists")));
@@ -133,7 +142,9 @@ impl SessionStore {
                 c.touch();
                 Ok(c.clone())
             }
-            _ => Err(Error::NotFound(format!("session {id:?} not found (deleted, expired or never created)"))),
+            _ => Err(Error::NotFound(format!(
+                "session {id:?} not found (deleted, expired or never created)"
+            ))),
         }
     }
 

@@ -11,7 +11,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Adds `g` into the gradient slot of `id` (accumulating on insert).
-fn accumulate(g: &mut dyn Graph, grads: &mut HashMap<TensorId, Handle>, id: TensorId, v: Handle) -> Result<()> {
+fn accumulate(
+    g: &mut dyn Graph,
+    grads: &mut HashMap<TensorId, Handle>,
+    id: TensorId,
+    v: Handle,
+) -> Result<()> {
     let sum = match grads.remove(&id) {
         Some(prev) => binary::add(g, &prev, &v)?,
         None => v,
@@ -80,8 +85,14 @@ pub fn gradient(
         if out_grads.iter().all(Option::is_none) {
             continue;
         }
-        let args = GradArgs { inputs: &e.inputs, outputs: &e.outputs, grads: &out_grads };
-        let in_grads = e.op.gradient(g, &args).map_err(|err| err.context(format!("gradient of {}", e.op.name())))?;
+        let args = GradArgs {
+            inputs: &e.inputs,
+            outputs: &e.outputs,
+            grads: &out_grads,
+        };
+        let in_grads =
+            e.op.gradient(g, &args)
+                .map_err(|err| err.context(format!("gradient of {}", e.op.name())))?;
         for (x, gx) in e.inputs.iter().zip(in_grads) {
             // TensorFlow computes no gradient for inputs this tape does not track.
             let Some(gx) = gx else { continue };
@@ -132,7 +143,10 @@ fn stack_rows(g: &mut dyn Graph, rows: Vec<Option<Handle>>, src: &Handle, shape:
         .collect();
     let refs: Vec<&Handle> = rows.iter().collect();
     let packed = g.run(Arc::new(index::Pack { axis: 0 }), &refs)?;
-    let packed = packed.into_iter().next().ok_or_else(|| Error::Internal("pack".into()))?;
+    let packed = packed
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Internal("pack".into()))?;
     shape::reshape(g, &packed, shape)
 }
 
@@ -149,7 +163,15 @@ pub fn jacobian(
     let mut rows: Vec<Vec<Option<Handle>>> = vec![Vec::with_capacity(n); sources.len()];
     for i in 0..n {
         let seed = one_hot_seed(target, i)?;
-        let gs = gradient(g, entries, tracked, std::slice::from_ref(target), sources, &[seed], false)?;
+        let gs = gradient(
+            g,
+            entries,
+            tracked,
+            std::slice::from_ref(target),
+            sources,
+            &[seed],
+            false,
+        )?;
         for (r, gi) in rows.iter_mut().zip(gs) {
             r.push(gi);
         }
@@ -181,7 +203,9 @@ pub fn batch_jacobian(
 ) -> Result<Option<Handle>> {
     let (ts, ss) = (target.shape(), source.shape());
     if ts.is_empty() || ss.is_empty() || ts[0] != ss[0] {
-        return Err(invalid!("batch_jacobian needs target and source with the same first (batch) dim, got {ts:?} and {ss:?}"));
+        return Err(invalid!(
+            "batch_jacobian needs target and source with the same first (batch) dim, got {ts:?} and {ss:?}"
+        ));
     }
     let b = ts[0];
     let per_t: usize = ts[1..].iter().product();
@@ -193,7 +217,15 @@ pub fn batch_jacobian(
             v[r * per_t + j] = 1.0;
         }
         let seed = Tensor::from_f64s(target.dtype(), ts, &v)?;
-        let gs = gradient(g, entries, tracked, std::slice::from_ref(target), std::slice::from_ref(source), &[seed], false)?;
+        let gs = gradient(
+            g,
+            entries,
+            tracked,
+            std::slice::from_ref(target),
+            std::slice::from_ref(source),
+            &[seed],
+            false,
+        )?;
         let gcol = match gs.into_iter().next().flatten() {
             Some(h) => shape::reshape(g, &h, &[b, per_s])?,
             None => g.constant(Tensor::zeros(source.dtype(), &[b, per_s])),
@@ -208,6 +240,9 @@ pub fn batch_jacobian(
     }
     let refs: Vec<&Handle> = cols.iter().collect();
     let packed = g.run(Arc::new(index::Pack { axis: 1 }), &refs)?;
-    let packed = packed.into_iter().next().ok_or_else(|| Error::Internal("pack".into()))?;
+    let packed = packed
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Internal("pack".into()))?;
     Ok(Some(shape::reshape(g, &packed, &shape)?))
 }

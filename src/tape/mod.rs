@@ -34,7 +34,11 @@ pub struct Tape {
 
 impl Tape {
     pub fn new(persistent: bool, watch_accessed_variables: bool) -> Tape {
-        Tape { persistent, watch_accessed_variables, ..Tape::default() }
+        Tape {
+            persistent,
+            watch_accessed_variables,
+            ..Tape::default()
+        }
     }
 
     /// `tape.watch(t)`.
@@ -56,7 +60,10 @@ impl Tape {
 
     /// TensorFlow's rule: record if any float input is tracked.
     pub fn should_record(&self, inputs: &[&Handle]) -> bool {
-        !self.paused && inputs.iter().any(|h| h.dtype().is_float() && self.tracked.contains(&h.id))
+        !self.paused
+            && inputs
+                .iter()
+                .any(|h| h.dtype().is_float() && self.tracked.contains(&h.id))
     }
 
     pub fn record(&mut self, entry: Arc<Entry>) {
@@ -93,7 +100,9 @@ impl Tape {
 
     /// Every tensor this tape keeps alive (saved inputs and outputs), for memory accounting.
     pub fn saved(&self) -> impl Iterator<Item = &Handle> {
-        self.entries.iter().flat_map(|e| e.inputs.iter().chain(e.outputs.iter()))
+        self.entries
+            .iter()
+            .flat_map(|e| e.inputs.iter().chain(e.outputs.iter()))
     }
 
     pub fn len(&self) -> usize {

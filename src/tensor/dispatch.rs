@@ -38,7 +38,11 @@ macro_rules! float_map {
         match $t {
             $crate::tensor::Tensor::F32($a) => Ok($crate::tensor::Tensor::F32($body.into_shared())),
             $crate::tensor::Tensor::F64($a) => Ok($crate::tensor::Tensor::F64($body.into_shared())),
-            t => Err($crate::invalid!("{} needs a float tensor, got {}", $op, t.dtype())),
+            t => Err($crate::invalid!(
+                "{} needs a float tensor, got {}",
+                $op,
+                t.dtype()
+            )),
         }
     };
 }
@@ -52,7 +56,11 @@ macro_rules! num_map {
             $crate::tensor::Tensor::F64($a) => Ok($crate::tensor::Tensor::F64($body.into_shared())),
             $crate::tensor::Tensor::I32($a) => Ok($crate::tensor::Tensor::I32($body.into_shared())),
             $crate::tensor::Tensor::I64($a) => Ok($crate::tensor::Tensor::I64($body.into_shared())),
-            t => Err($crate::invalid!("{} needs a numeric tensor, got {}", $op, t.dtype())),
+            t => Err($crate::invalid!(
+                "{} needs a numeric tensor, got {}",
+                $op,
+                t.dtype()
+            )),
         }
     };
 }

@@ -91,15 +91,7 @@ elem!(bool, Bool, Bool);
 
 /// The element types gradients are computed in.
 pub trait Float:
-    Elem
-    + num_traits::Float
-    + LinalgScalar
-    + ScalarOperand
-    + Display
-    + Sum
-    + AddAssign
-    + MulAssign
-    + 'static
+    Elem + num_traits::Float + LinalgScalar + ScalarOperand + Display + Sum + AddAssign + MulAssign + 'static
 {
     fn c(x: f64) -> Self;
 }

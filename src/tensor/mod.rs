@@ -116,9 +116,10 @@ impl Tensor {
             (Tensor::I64(a), DType::I32) => Tensor::I32(a.mapv(|v| v as i32).into_shared()),
             (t, DType::Bool) => {
                 let v = t.to_f64_vec().into_iter().map(|x| x != 0.0).collect::<Vec<_>>();
-                Tensor::Bool(ArcArray::from_shape_vec(IxDyn(t.shape()), v).unwrap_or_else(|_| {
-                    ArcArray::from_elem(IxDyn(t.shape()), false)
-                }))
+                Tensor::Bool(
+                    ArcArray::from_shape_vec(IxDyn(t.shape()), v)
+                        .unwrap_or_else(|_| ArcArray::from_elem(IxDyn(t.shape()), false)),
+                )
             }
             (t, d) => {
                 let v = t.to_f64_vec();
@@ -170,7 +171,11 @@ pub fn norm_axis(axis: i64, rank: usize) -> Result<usize> {
     if axis < -r || axis >= r.max(1) && axis >= r {
         return Err(invalid!("axis {axis} is out of range for rank {rank}"));
     }
-    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+    Ok(if axis < 0 {
+        (axis + r) as usize
+    } else {
+        axis as usize
+    })
 }
 
 #[cfg(test)]
@@ -216,7 +221,11 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
     let shape = broadcast_shape(a.shape(), b.shape()).map_err(|e| e.context(op))?;
     let sh = IxDyn(&shape);
     let (Some(av), Some(bv)) = (a.broadcast(sh.clone()), b.broadcast(sh)) else {
-        return Err(invalid!("{op}: shapes {:?} and {:?} are not broadcastable", a.shape(), b.shape()));
+        return Err(invalid!(
+            "{op}: shapes {:?} and {:?} are not broadcastable",
+            a.shape(),
+            b.shape()
+        ));
     };
     Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)))
 }
@@ -253,10 +262,18 @@ macro_rules! arith_float {
             }
             // NaN propagates, as in TensorFlow's Maximum/Minimum.
             fn max_of(self, o: Self) -> Self {
-                if self.is_nan() || o.is_nan() { <$t>::NAN } else { self.max(o) }
+                if self.is_nan() || o.is_nan() {
+                    <$t>::NAN
+                } else {
+                    self.max(o)
+                }
             }
             fn min_of(self, o: Self) -> Self {
-                if self.is_nan() || o.is_nan() { <$t>::NAN } else { self.min(o) }
+                if self.is_nan() || o.is_nan() {
+                    <$t>::NAN
+                } else {
+                    self.min(o)
+                }
             }
         }
     };

@@ -240,7 +240,7 @@ class Session:
             self.run_count += 1
             self.steps_sent += len(steps)
             try:
-                resp = self._stub.Run(pb.RunRequest(session_id=self._id, steps=steps),
+                resp = self._stub.Run(pb.RunRequest(session_id=self._id, steps=steps, raw_results=True),
                                       timeout=self.timeout)
             except grpc.RpcError as e:
                 self._release_refs[:0] = refs

@@ -106,6 +106,22 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
         from . import _ops
         return _ops.stack([convert_to_tensor(v, dtype=dtype, dtype_hint=dtype_hint) for v in value])
+    if type(value) in (float, int) and dtype is None and dtype_hint is not None:
+        # Scalars like the 2 in `y**2` recur in every iteration: reuse one constant per session.
+        key = (type(value), value, dtype_hint)
+        t = _SCALARS.get(key)
+        if t is None:
+            t = _SCALARS[key] = _convert(value, None, dtype_hint)
+            if len(_SCALARS) > 4096:
+                _SCALARS.clear()
+        return t
+    return _convert(value, dtype, dtype_hint)
+
+
+_SCALARS = {}
+
+
+def _convert(value, dtype, dtype_hint):
     if dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
         hint = _dtypes.as_dtype(dtype_hint)
         try:
@@ -434,7 +450,7 @@ class Tensor(_Ops):
         if self._session is not None:
             raise ValueError("tensors from different gradd sessions cannot be mixed")
         if self._uploads is None:
-            self._uploads = {}
+            self._uploads = weakref.WeakKeyDictionary()
         ref = self._uploads.get(session)
         if ref is None:
             ref = session.new_ref("c")

@@ -107,12 +107,14 @@ class Tensor(_message.Message):
     def __init__(self, dtype: _Optional[_Union[DType, str]] = ..., shape: _Optional[_Iterable[int]] = ..., float_val: _Optional[_Iterable[float]] = ..., double_val: _Optional[_Iterable[float]] = ..., int_val: _Optional[_Iterable[int]] = ..., int64_val: _Optional[_Iterable[int]] = ..., bool_val: _Optional[_Iterable[bool]] = ..., raw: _Optional[bytes] = ...) -> None: ...
 
 class RunRequest(_message.Message):
-    __slots__ = ("session_id", "steps")
+    __slots__ = ("session_id", "steps", "raw_results")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
+    RAW_RESULTS_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     steps: _containers.RepeatedCompositeFieldContainer[Step]
-    def __init__(self, session_id: _Optional[str] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ...) -> None: ...
+    raw_results: bool
+    def __init__(self, session_id: _Optional[str] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., raw_results: _Optional[bool] = ...) -> None: ...
 
 class Step(_message.Message):
     __slots__ = ("variable", "constant", "tape", "watch", "op", "stop", "pause", "resume", "reset", "gradient", "jacobian", "batch_jacobian", "fetch", "watched_variables", "assign", "release")
