@@ -19,11 +19,17 @@ if [ -f clients/python/pyproject.toml ]; then
   cargo build --release --quiet
   python3 -m venv .venv
   .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet ./clients/python pytest
+  .venv/bin/pip install --quiet './clients/python[dev]'
   GRADD_BIN="$PWD/target/release/gradd" .venv/bin/python -m pytest -q clients/python/tests
 fi
 if [ -f clients/node/package.json ]; then
   echo "== node client"
   cargo build --release --quiet
-  (cd clients/node && npm ci --silent && GRADD_BIN="$PWD/../../target/release/gradd" npm test)
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  GRADD_LOG=warn ./target/release/gradd serve --addr "127.0.0.1:$port" &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  # Ready when a gRPC channel connects (no fixed sleep).
+  .venv/bin/python -c "import grpc,sys; grpc.channel_ready_future(grpc.insecure_channel(sys.argv[1])).result(timeout=60)" "127.0.0.1:$port"
+  (cd clients/node && npm ci --silent --no-audit --no-fund && GRADD_ADDR="127.0.0.1:$port" npm test)
 fi

@@ -5,7 +5,7 @@ use super::{Attrs, GradArgs, Graph, Handle, Op, reduce, run1, sum_to_shape};
 use crate::error::{Error, Result};
 use crate::tensor::{Tensor, broadcast_shape, norm_axis};
 use crate::{any_map, invalid};
-use ndarray::{ArcArray, Axis, IxDyn};
+use ndarray::{ArcArray, IxDyn};
 use std::sync::Arc;
 
 /// Returns `a` with standard (row-major) layout, sharing the data when it already has it.
@@ -301,17 +301,17 @@ impl Op for Tile {
                 x.shape()
             ));
         }
-        let t = any_map!(x, |a| {
-            let mut cur = a.to_owned();
-            for (ax, &m) in self.multiples.iter().enumerate() {
-                if m != 1 {
-                    let views = vec![cur.view(); m];
-                    cur = ndarray::concatenate(Axis(ax), &views)
-                        .map_err(|e| Error::Internal(format!("tile: {e}")))?;
-                }
-            }
-            cur
-        });
+        let out: Vec<usize> = x
+            .shape()
+            .iter()
+            .zip(&self.multiples)
+            .map(|(&d, &m)| d * m)
+            .collect();
+        // Output index i reads input index i mod d along every axis (also right for m = 0).
+        let t = any_map!(x, |a| ndarray::ArrayD::from_shape_fn(IxDyn(&out), |ix| {
+            let src: Vec<usize> = (0..a.ndim()).map(|k| ix[k] % a.shape()[k]).collect();
+            a[IxDyn(&src)]
+        }));
         Ok(vec![t])
     }
     // d tile(x) = sum over the tiles: reshape g to (m0, d0, m1, d1, ...) and sum the m axes

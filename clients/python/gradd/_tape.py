@@ -333,6 +333,9 @@ class GradientTape:
                                            out_shape(s, targets[0])))
         out_refs = [o._ref if o is not None else "" for o in outs]
         fetch = self.fetch
+        for o in outs:
+            if o is not None:
+                o._awaiting = fetch
         if kind == "gradient":
             step = pb.Step(gradient=pb.GradientStep(
                 tape=self._name, targets=t_refs, sources=s_refs, unconnected=unconnected,
@@ -363,6 +366,7 @@ class GradientTape:
                             f"client predicted one (please report)" + _fmt(frame))
                 elif o is not None:
                     o._set_from_proto(v.tensor)
+                    o._awaiting = False
                 elif predicted[i] is False:
                     warnings.warn(f"gradd: the server returned a gradient for source "
                                   f"{s_refs[i]} that the client predicted as None",

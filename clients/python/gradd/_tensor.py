@@ -208,6 +208,10 @@ def fetch(tensors):
     for t in tensors:
         if t._error is not None:
             raise t._error
+        if t._value is None and getattr(t, "_awaiting", False):
+            t._session.flush()  # a queued gradient step returns this value (fetch=true)
+            if t._error is not None:
+                raise t._error
         if t._value is None:
             by_session.setdefault(id(t._session), (t._session, []))[1].append(t)
     for session, ts in by_session.values():
@@ -412,7 +416,7 @@ class Tensor(_Ops):
     """An immutable value: local (numpy) or bound to a ref in a session."""
 
     __slots__ = ("_session", "_ref", "_dtype", "_shape", "_value", "_error", "_uploads",
-                 "__weakref__")
+                 "_awaiting", "__weakref__")
 
     def __init__(self, *a, **k):
         raise TypeError("use gradd.constant(...) or gradd.convert_to_tensor(...)")
@@ -427,6 +431,7 @@ class Tensor(_Ops):
         t._value = arr
         t._error = None
         t._uploads = None
+        t._awaiting = False
         return t
 
     @classmethod
@@ -439,6 +444,7 @@ class Tensor(_Ops):
         t._value = None
         t._error = None
         t._uploads = None
+        t._awaiting = False
         weakref.finalize(t, session.release, ref).atexit = False
         return t
 
@@ -454,9 +460,14 @@ class Tensor(_Ops):
         ref = self._uploads.get(session)
         if ref is None:
             ref = session.new_ref("c")
-            session.enqueue(pb.Step(constant=pb.ConstantStep(ref=ref, value=_wire.to_proto(self._value))),
-                            frame or user_frame())
+            uploads = self._uploads
             self._uploads[session] = ref
+
+            def forget(err):  # the upload did not run: upload again on next use
+                if uploads.get(session) == ref:
+                    del uploads[session]
+            session.enqueue(pb.Step(constant=pb.ConstantStep(ref=ref, value=_wire.to_proto(self._value))),
+                            frame or user_frame(), on_fail=forget)
             weakref.finalize(self, session.release, ref).atexit = False
         return ref
 
