@@ -390,29 +390,7 @@ fn convert(st: &J) -> Result<(pb::Step, Expect), String> {
     Ok((pb::Step { kind: Some(kind) }, expect))
 }
 
-/// gRPC's canonical name for a code, as the conformance files spell it.
-pub fn code_name(c: tonic::Code) -> &'static str {
-    use tonic::Code as C;
-    match c {
-        C::Ok => "OK",
-        C::Cancelled => "CANCELLED",
-        C::Unknown => "UNKNOWN",
-        C::InvalidArgument => "INVALID_ARGUMENT",
-        C::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        C::NotFound => "NOT_FOUND",
-        C::AlreadyExists => "ALREADY_EXISTS",
-        C::PermissionDenied => "PERMISSION_DENIED",
-        C::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        C::FailedPrecondition => "FAILED_PRECONDITION",
-        C::Aborted => "ABORTED",
-        C::OutOfRange => "OUT_OF_RANGE",
-        C::Unimplemented => "UNIMPLEMENTED",
-        C::Internal => "INTERNAL",
-        C::Unavailable => "UNAVAILABLE",
-        C::DataLoss => "DATA_LOSS",
-        C::Unauthenticated => "UNAUTHENTICATED",
-    }
-}
+pub use crate::service::status::code_name;
 
 fn close(got: f64, want: f64, rtol: f64, atol: f64) -> bool {
     (got.is_nan() && want.is_nan()) || got == want || (got - want).abs() <= atol + rtol * want.abs()

@@ -1,56 +1,46 @@
 //! The tonic service: a thin adapter that validates and converts wire messages, runs steps on
-//! a compute thread (never on the reactor), and converts results and errors back.
+//! a compute thread (never on the reactor), and converts results and errors back. Transport
+//! concerns (TLS, deadlines, health, reflection, shutdown) live in `server.rs` and `layer.rs`.
 
+pub mod auth;
 pub mod convert;
+pub mod layer;
+pub mod metrics;
+pub mod server;
 pub mod status;
+
+pub use server::{ServiceConfig, TlsFiles, serve, serve_with};
 
 use crate::error::Error;
 use crate::proto as pb;
-use crate::proto::gradd_server::{Gradd, GraddServer};
+use crate::proto::gradd_server::Gradd;
+use crate::session::SessionStore;
 use crate::session::store::SessionCell;
-use crate::session::{SessionStore, StoreConfig};
+use auth::principal_of;
 use convert::DecodeLimits;
+use layer::Deadline;
+use metrics::Metrics;
 use status::StepFailure;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
-use tracing::{debug, info};
-
-/// Everything the service can be configured with.
-#[derive(Clone, Debug)]
-pub struct ServiceConfig {
-    pub store: StoreConfig,
-    pub max_tensor_elements: usize,
-    pub max_steps_per_run: usize,
-    pub max_message_bytes: usize,
-}
-
-impl Default for ServiceConfig {
-    fn default() -> Self {
-        ServiceConfig {
-            store: StoreConfig::default(),
-            max_tensor_elements: 64 << 20,
-            max_steps_per_run: 100_000,
-            max_message_bytes: 256 << 20,
-        }
-    }
-}
+use tracing::{Instrument, debug, info, info_span};
 
 #[derive(Clone)]
 pub struct GraddService {
     store: Arc<SessionStore>,
     cfg: Arc<ServiceConfig>,
-}
-
-/// Who is calling. Until auth is configured every caller is the same principal.
-fn principal<T>(_req: &Request<T>) -> String {
-    "anonymous".to_string()
+    metrics: Arc<Metrics>,
+    /// Global concurrency limit: a request that finds no permit is shed at once.
+    permits: Arc<Semaphore>,
 }
 
 fn describe(cell: &SessionCell) -> pb::Session {
-    let u = cell.usage();
+    let u = cell.lock().refresh_usage();
+    cell.set_last_usage(u);
     pb::Session {
         session_id: cell.id.clone(),
         ttl_seconds: cell.ttl.as_secs() as u32,
@@ -61,39 +51,85 @@ fn describe(cell: &SessionCell) -> pb::Session {
     }
 }
 
-/// Runs the steps in order on one session; stops at the first failure.
+fn fail(index: usize, kind: &'static str, error: Error) -> StepFailure {
+    StepFailure {
+        index,
+        kind,
+        subject: String::new(),
+        error,
+    }
+}
+
+/// What one batch did: results, or the failure, plus step counts for metrics.
+struct Batch {
+    result: Result<Vec<pb::StepResult>, StepFailure>,
+    counts: Vec<(String, u64)>,
+}
+
+/// Runs the steps in order on one session; stops at the first failure or at the deadline.
 fn execute(
     cell: &SessionCell,
     steps: Vec<pb::Step>,
     limits: DecodeLimits,
     raw: bool,
-) -> Result<Vec<pb::StepResult>, StepFailure> {
+    deadline: Option<Instant>,
+) -> Batch {
     let mut session = cell.lock();
     let mut results = Vec::with_capacity(steps.len());
+    let mut counts: Vec<(String, u64)> = Vec::new();
+    let mut count = |k: &str| match counts.iter_mut().find(|(n, _)| n == k) {
+        Some((_, c)) => *c += 1,
+        None => counts.push((k.to_string(), 1)),
+    };
+    let mut result = Ok(());
     for (index, s) in steps.into_iter().enumerate() {
         let kind = convert::step_kind_pb(&s);
-        let step = convert::step_from_pb(s, limits).map_err(|error| StepFailure {
-            index,
-            kind,
-            subject: String::new(),
-            error,
-        })?;
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            result = Err(fail(
+                index,
+                kind,
+                Error::DeadlineExceeded("the client's deadline passed before this step".into()),
+            ));
+            break;
+        }
+        match &s.kind {
+            Some(pb::step::Kind::Op(o)) => count(&o.op),
+            _ => count(kind),
+        }
+        let step = match convert::step_from_pb(s, limits) {
+            Ok(st) => st,
+            Err(error) => {
+                result = Err(fail(index, kind, error));
+                break;
+            }
+        };
         let subject = step.subject();
-        let out = session.run_step(step).map_err(|error| StepFailure {
-            index,
-            kind,
-            subject,
-            error,
-        })?;
-        results.push(convert::output_to_pb(out, raw));
+        match session.run_limited(step) {
+            Ok(out) => results.push(convert::output_to_pb(out, raw)),
+            Err(error) => {
+                result = Err(StepFailure {
+                    index,
+                    kind,
+                    subject,
+                    error,
+                });
+                break;
+            }
+        }
     }
-    Ok(results)
+    cell.set_last_usage(session.refresh_usage());
+    Batch {
+        result: result.map(|_| results),
+        counts,
+    }
 }
 
 impl GraddService {
     pub fn new(cfg: ServiceConfig) -> GraddService {
         GraddService {
             store: Arc::new(SessionStore::new(cfg.store.clone())),
+            permits: Arc::new(Semaphore::new(cfg.max_concurrent_requests.max(1))),
+            metrics: Arc::new(Metrics::default()),
             cfg: Arc::new(cfg),
         }
     }
@@ -102,49 +138,64 @@ impl GraddService {
         self.store.clone()
     }
 
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
     fn limits(&self) -> DecodeLimits {
         DecodeLimits {
             max_tensor_elements: self.cfg.max_tensor_elements,
         }
     }
 
-    /// Runs one batch on a blocking thread.
+    /// Runs one batch on a blocking thread (kernels never run on the reactor).
     async fn run_batch(
         &self,
         cell: Arc<SessionCell>,
         steps: Vec<pb::Step>,
         raw: bool,
+        deadline: Option<Instant>,
     ) -> Result<Vec<pb::StepResult>, StepFailure> {
         if steps.len() > self.cfg.max_steps_per_run {
-            return Err(StepFailure {
-                index: self.cfg.max_steps_per_run,
-                kind: "run",
-                subject: String::new(),
-                error: Error::ResourceExhausted(format!(
-                    "{} steps in one request exceed the limit of {}",
-                    steps.len(),
-                    self.cfg.max_steps_per_run
-                )),
-            });
+            let e = Error::ResourceExhausted(format!(
+                "{} steps in one request exceed the limit of {}",
+                steps.len(),
+                self.cfg.max_steps_per_run
+            ));
+            return Err(fail(self.cfg.max_steps_per_run, "run", e));
         }
+        let Ok(_permit) = self.permits.clone().try_acquire_owned() else {
+            let e = Error::ResourceExhausted(format!(
+                "server busy: {} requests are running (the limit); retry with backoff",
+                self.cfg.max_concurrent_requests
+            ));
+            return Err(fail(0, "run", e));
+        };
         let limits = self.limits();
-        match tokio::task::spawn_blocking(move || execute(&cell, steps, limits, raw)).await {
-            Ok(r) => r,
-            Err(e) => Err(StepFailure {
-                index: 0,
-                kind: "run",
-                subject: String::new(),
-                error: Error::Internal(format!("step execution failed: {e}")),
-            }),
+        let batch = tokio::task::spawn_blocking(move || execute(&cell, steps, limits, raw, deadline)).await;
+        match batch {
+            Ok(b) => {
+                self.metrics.steps(&b.counts);
+                b.result
+            }
+            Err(e) => Err(fail(
+                0,
+                "run",
+                Error::Internal(format!("step execution failed: {e}")),
+            )),
         }
     }
 
-    /// The tonic server for this service, with message size limits applied.
-    pub fn into_server(self) -> GraddServer<GraddService> {
-        let max = self.cfg.max_message_bytes;
-        GraddServer::new(self)
-            .max_decoding_message_size(max)
-            .max_encoding_message_size(max)
+    /// Fails if the response would exceed the encode limit (tonic would otherwise cut it off).
+    fn check_size(&self, resp: &pb::RunResponse) -> Result<(), Status> {
+        let n = prost::Message::encoded_len(resp);
+        if n > self.cfg.max_response_bytes {
+            return Err(Status::from(Error::ResourceExhausted(format!(
+                "response would be {n} bytes, over the limit of {}: fetch fewer or smaller tensors",
+                self.cfg.max_response_bytes
+            ))));
+        }
+        Ok(())
     }
 }
 
@@ -165,13 +216,17 @@ impl Drop for StreamSession {
 
 type RunStreamOut = Pin<Box<dyn Stream<Item = Result<pb::RunResponse, Status>> + Send>>;
 
+fn deadline_of<T>(req: &Request<T>) -> Option<Instant> {
+    req.extensions().get::<Deadline>().map(|d| d.0)
+}
+
 #[tonic::async_trait]
 impl Gradd for GraddService {
     async fn create_session(
         &self,
         req: Request<pb::CreateSessionRequest>,
     ) -> Result<Response<pb::Session>, Status> {
-        let p = principal(&req);
+        let p = principal_of(&req);
         let pb::CreateSessionRequest {
             session_id,
             ttl_seconds,
@@ -179,7 +234,7 @@ impl Gradd for GraddService {
         let cell = self
             .store
             .create(&session_id, Duration::from_secs(ttl_seconds as u64), &p)?;
-        info!(session = %cell.id, "session created");
+        info!(session = %cell.id, principal = %p, "session created");
         Ok(Response::new(describe(&cell)))
     }
 
@@ -187,19 +242,22 @@ impl Gradd for GraddService {
         &self,
         req: Request<pb::GetSessionRequest>,
     ) -> Result<Response<pb::Session>, Status> {
-        let p = principal(&req);
+        let p = principal_of(&req);
         let cell = self.store.get(&req.get_ref().session_id, &p)?;
         Ok(Response::new(describe(&cell)))
     }
 
     async fn keep_alive(&self, req: Request<pb::KeepAliveRequest>) -> Result<Response<pb::Session>, Status> {
-        let p = principal(&req);
+        let p = principal_of(&req);
         let cell = self.store.get(&req.get_ref().session_id, &p)?;
+        let u = cell.last_usage();
         Ok(Response::new(pb::Session {
             session_id: cell.id.clone(),
             ttl_seconds: cell.ttl.as_secs() as u32,
             expires_in_seconds: cell.expires_in().as_secs_f64(),
-            ..Default::default()
+            refs: u.refs as u32,
+            tapes: u.tapes as u32,
+            bytes: u.bytes as u64,
         }))
     }
 
@@ -207,13 +265,18 @@ impl Gradd for GraddService {
         &self,
         req: Request<pb::DeleteSessionRequest>,
     ) -> Result<Response<pb::DeleteSessionResponse>, Status> {
-        let p = principal(&req);
-        let deleted = self.store.delete(&req.get_ref().session_id, &p);
+        let p = principal_of(&req);
+        let id = &req.get_ref().session_id;
+        let deleted = self.store.delete(id, &p);
+        if deleted {
+            info!(session = %id, "session deleted");
+        }
         Ok(Response::new(pb::DeleteSessionResponse { deleted }))
     }
 
     async fn run(&self, req: Request<pb::RunRequest>) -> Result<Response<pb::RunResponse>, Status> {
-        let p = principal(&req);
+        let p = principal_of(&req);
+        let deadline = deadline_of(&req);
         let pb::RunRequest {
             session_id,
             steps,
@@ -226,16 +289,24 @@ impl Gradd for GraddService {
             self.store.get(&session_id, &p)?
         };
         let id = cell.id.clone();
-        let res = self.run_batch(cell, steps, raw_results).await;
+        let span = info_span!("run", session = %id, steps = steps.len());
+        let res = self
+            .run_batch(cell, steps, raw_results, deadline)
+            .instrument(span)
+            .await;
         if ephemeral {
             self.store.delete(&id, &p);
         }
         match res {
-            Ok(results) => Ok(Response::new(pb::RunResponse {
-                session_id: if ephemeral { String::new() } else { id },
-                results,
-                error: None,
-            })),
+            Ok(results) => {
+                let resp = pb::RunResponse {
+                    session_id: if ephemeral { String::new() } else { id },
+                    results,
+                    error: None,
+                };
+                self.check_size(&resp)?;
+                Ok(Response::new(resp))
+            }
             Err(f) => {
                 debug!(session = %id, error = %f.message(), "run failed");
                 Err(f.to_status())
@@ -249,7 +320,7 @@ impl Gradd for GraddService {
         &self,
         req: Request<Streaming<pb::RunRequest>>,
     ) -> Result<Response<RunStreamOut>, Status> {
-        let p = principal(&req);
+        let p = principal_of(&req);
         let mut inbound = req.into_inner();
         let svc = self.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(16);
@@ -258,6 +329,8 @@ impl Gradd for GraddService {
                 store: svc.store.clone(),
                 id: None,
             };
+            // Ends when the client half-closes, errors or disconnects; `own` then frees the
+            // stream's session.
             while let Some(msg) = inbound.next().await {
                 let Ok(pb::RunRequest {
                     session_id,
@@ -281,8 +354,8 @@ impl Gradd for GraddService {
                     Err(e) => Err(Status::from(e)),
                     Ok(cell) => {
                         let id = cell.id.clone();
-                        let res = svc.run_batch(cell, steps, raw_results).await;
-                        Ok(match res {
+                        let res = svc.run_batch(cell, steps, raw_results, None).await;
+                        let resp = match res {
                             Ok(results) => pb::RunResponse {
                                 session_id: id,
                                 results,
@@ -293,7 +366,8 @@ impl Gradd for GraddService {
                                 results: vec![],
                                 error: Some(f.to_pb()),
                             },
-                        })
+                        };
+                        svc.check_size(&resp).map(|_| resp)
                     }
                 };
                 if tx.send(reply).await.is_err() {
@@ -306,31 +380,4 @@ impl Gradd for GraddService {
             tokio_stream::wrappers::ReceiverStream::new(rx),
         )))
     }
-}
-
-/// Serves gradd on `listener` until `shutdown` resolves; expired sessions are reaped meanwhile.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    cfg: ServiceConfig,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), tonic::transport::Error> {
-    let svc = GraddService::new(cfg);
-    let store = svc.store();
-    let reaper = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            let n = store.reap();
-            if n > 0 {
-                info!(expired = n, "reaped sessions");
-            }
-        }
-    });
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-    let res = tonic::transport::Server::builder()
-        .add_service(svc.into_server())
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await;
-    reaper.abort();
-    res
 }

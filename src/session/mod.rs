@@ -36,6 +36,10 @@ pub struct Session {
     vars: HashMap<TensorId, Variable>,
     tape_ids: HashMap<String, u64>,
     rec: Recorder,
+    /// Memory budget in bytes (None = unlimited) and an upper bound of what is held, so the
+    /// exact (deduplicating) count only runs when the bound could cross the budget.
+    budget: Option<usize>,
+    held_bound: usize,
 }
 
 fn not_found(what: &str, name: &str) -> Error {
@@ -45,6 +49,62 @@ fn not_found(what: &str, name: &str) -> Error {
 impl Session {
     pub fn new() -> Session {
         Session::default()
+    }
+
+    /// A session that may hold at most `bytes` of tensor data (refs, variables and tapes).
+    pub fn with_budget(bytes: usize) -> Session {
+        Session {
+            budget: Some(bytes),
+            ..Session::default()
+        }
+    }
+
+    /// Runs one step and enforces the memory budget: a step that leaves the session over it
+    /// fails with RESOURCE_EXHAUSTED, and the refs it bound are released.
+    pub fn run_limited(&mut self, step: Step) -> Result<StepOutput> {
+        let Some(budget) = self.budget else {
+            return self.run_step(step);
+        };
+        let bound: Vec<String> = match &step {
+            Step::Op { outputs, .. } | Step::Gradient { outputs, .. } | Step::Jacobian { outputs, .. } => {
+                outputs.clone()
+            }
+            Step::Variable { name, .. } | Step::Constant { name, .. } => vec![name.clone()],
+            Step::BatchJacobian { output, .. } => vec![output.clone()],
+            _ => vec![],
+        };
+        // Gradients may record intermediate tensors on outer tapes that no output shows.
+        let exact = matches!(
+            step,
+            Step::Gradient { .. } | Step::Jacobian { .. } | Step::BatchJacobian { .. }
+        );
+        let fetch = matches!(step, Step::Fetch { .. });
+        let out = self.run_step(step)?;
+        if !fetch {
+            let added: usize = out
+                .values
+                .iter()
+                .filter_map(|v| v.tensor.as_ref())
+                .map(Tensor::nbytes)
+                .sum();
+            self.held_bound = self.held_bound.saturating_add(added);
+        }
+        if !exact && self.held_bound <= budget {
+            return Ok(out);
+        }
+        self.held_bound = self.usage().bytes;
+        if self.held_bound <= budget {
+            return Ok(out);
+        }
+        let over = self.held_bound;
+        for name in bound.iter().filter(|n| !n.is_empty()) {
+            self.unbind(name);
+        }
+        self.held_bound = self.usage().bytes;
+        Err(Error::ResourceExhausted(format!(
+            "session memory budget exceeded: the step would leave {over} bytes held (budget {budget}); \
+             its outputs were released; release refs or tapes you no longer need"
+        )))
     }
 
     /// Runs one step. On error nothing of the step is left half-done that would matter: the
@@ -409,6 +469,13 @@ impl Session {
                 .remove(0),
         };
         Ok(one(variable.to_string(), Some(v.value.clone()), false))
+    }
+
+    /// Exact usage, also tightening the bound the budget check uses.
+    pub fn refresh_usage(&mut self) -> Usage {
+        let u = self.usage();
+        self.held_bound = u.bytes;
+        u
     }
 
     /// Counts refs, tapes and the bytes of every distinct tensor held (saved tensors included).

@@ -15,6 +15,10 @@ pub struct StoreConfig {
     pub max_ttl: Duration,
     /// Most sessions alive at once (all principals).
     pub max_sessions: usize,
+    /// Most sessions alive at once for one principal.
+    pub max_sessions_per_principal: usize,
+    /// Bytes of tensor data one session may hold (refs, variables, tapes' saved tensors).
+    pub session_memory_bytes: usize,
 }
 
 impl Default for StoreConfig {
@@ -23,6 +27,8 @@ impl Default for StoreConfig {
             default_ttl: Duration::from_secs(600),
             max_ttl: Duration::from_secs(24 * 3600),
             max_sessions: 10_000,
+            max_sessions_per_principal: 1_000,
+            session_memory_bytes: 1 << 30,
         }
     }
 }
@@ -36,6 +42,8 @@ pub struct SessionCell {
     pub ttl: Duration,
     pub session: Mutex<Session>,
     last_used: Mutex<Instant>,
+    /// Usage as of the end of the last request (read by metrics without locking the session).
+    last_usage: Mutex<Usage>,
 }
 
 impl SessionCell {
@@ -55,6 +63,15 @@ impl SessionCell {
 
     pub fn usage(&self) -> Usage {
         self.lock().usage()
+    }
+
+    /// Records the usage seen at the end of a request.
+    pub fn set_last_usage(&self, u: Usage) {
+        *lock(&self.last_usage) = u;
+    }
+
+    pub fn last_usage(&self) -> Usage {
+        *lock(&self.last_usage)
     }
 }
 
@@ -115,6 +132,13 @@ impl SessionStore {
         if map.contains_key(&id) {
             return Err(Error::AlreadyExists(format!("session {id:?} already exists")));
         }
+        let mine = map.values().filter(|c| c.principal == principal).count();
+        if mine >= self.config.max_sessions_per_principal {
+            return Err(Error::ResourceExhausted(format!(
+                "principal {principal:?} has {mine} sessions, the limit is {}: delete some or wait for them to expire",
+                self.config.max_sessions_per_principal
+            )));
+        }
         if map.len() >= self.config.max_sessions {
             return Err(Error::ResourceExhausted(format!(
                 "too many sessions ({} of {}): delete some or wait for them to expire",
@@ -126,8 +150,9 @@ impl SessionStore {
             id: id.clone(),
             principal: principal.to_string(),
             ttl,
-            session: Mutex::new(Session::new()),
+            session: Mutex::new(Session::with_budget(self.config.session_memory_bytes)),
             last_used: Mutex::new(Instant::now()),
+            last_usage: Mutex::new(Usage::default()),
         });
         map.insert(id, cell.clone());
         Ok(cell)

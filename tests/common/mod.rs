@@ -13,7 +13,7 @@ use tonic::transport::Channel;
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), tonic::transport::Error>>>,
+    task: Option<JoinHandle<Result<(), Box<dyn std::error::Error + Send + Sync>>>>,
 }
 
 impl TestServer {
