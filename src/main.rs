@@ -1,9 +1,12 @@
 //! The `gradd` command line: `serve`, `conformance`, `protoset`.
 
 use clap::{Parser, Subcommand};
-use gradd::service::{ServiceConfig, serve};
+use gradd::service::auth::Tokens;
+use gradd::service::{ServiceConfig, TlsFiles, serve, serve_with};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -44,27 +47,69 @@ enum Cmd {
 
 #[derive(clap::Args)]
 struct ServeArgs {
-    /// Address to listen on.
+    /// Address to listen on. Without tokens only a loopback address is allowed (see --insecure).
     #[arg(long, env = "GRADD_ADDR", default_value = "127.0.0.1:50051")]
     addr: SocketAddr,
+    /// Serve Prometheus metrics (GET /metrics) on this address.
+    #[arg(long, env = "GRADD_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
     /// Log format: pretty or json.
-    #[arg(long, env = "GRADD_LOG_FORMAT", default_value = "pretty")]
+    #[arg(long, env = "GRADD_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
     log_format: String,
+    /// File of bearer tokens, one `principal:token` per line; enables auth.
+    #[arg(long, env = "GRADD_TOKENS_FILE")]
+    tokens_file: Option<String>,
+    /// Bearer tokens as `principal:token,principal:token`; enables auth.
+    #[arg(long, env = "GRADD_TOKENS", hide_env_values = true)]
+    tokens: Option<String>,
+    /// Allow a non-loopback address without tokens (anyone who can connect can compute).
+    #[arg(long, env = "GRADD_INSECURE")]
+    insecure: bool,
+    /// TLS certificate chain (PEM); with --tls-key enables TLS.
+    #[arg(long, env = "GRADD_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<String>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "GRADD_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<String>,
+    /// CA (PEM) that client certificates must chain to; enables client-certificate auth.
+    #[arg(long, env = "GRADD_TLS_CLIENT_CA", requires = "tls_cert")]
+    tls_client_ca: Option<String>,
     /// Default idle TTL of a session, in seconds (renewed by every call).
     #[arg(long, env = "GRADD_SESSION_TTL", default_value_t = 600)]
     session_ttl: u64,
-    /// Most sessions alive at once.
+    /// Longest TTL a client may ask for, in seconds.
+    #[arg(long, env = "GRADD_MAX_SESSION_TTL", default_value_t = 86_400)]
+    max_session_ttl: u64,
+    /// Most sessions alive at once, all principals together.
     #[arg(long, env = "GRADD_MAX_SESSIONS", default_value_t = 10_000)]
     max_sessions: usize,
+    /// Most sessions alive at once for one principal.
+    #[arg(long, env = "GRADD_MAX_SESSIONS_PER_PRINCIPAL", default_value_t = 1_000)]
+    max_sessions_per_principal: usize,
+    /// Bytes of tensor data one session may hold (refs, variables, tapes' saved tensors).
+    #[arg(long, env = "GRADD_SESSION_MEMORY_BYTES", default_value_t = 1 << 30)]
+    session_memory_bytes: usize,
     /// Most elements in one tensor sent by a client.
     #[arg(long, env = "GRADD_MAX_TENSOR_ELEMENTS", default_value_t = 64 << 20)]
     max_tensor_elements: usize,
     /// Most steps in one Run request.
     #[arg(long, env = "GRADD_MAX_STEPS", default_value_t = 100_000)]
     max_steps: usize,
-    /// Largest request or response message, in bytes.
+    /// Largest request message, in bytes (larger: RESOURCE_EXHAUSTED).
     #[arg(long, env = "GRADD_MAX_MESSAGE_BYTES", default_value_t = 256 << 20)]
     max_message_bytes: usize,
+    /// Largest response message, in bytes (larger: RESOURCE_EXHAUSTED).
+    #[arg(long, env = "GRADD_MAX_RESPONSE_BYTES", default_value_t = 256 << 20)]
+    max_response_bytes: usize,
+    /// Requests running at once; more are shed at once with RESOURCE_EXHAUSTED.
+    #[arg(long, env = "GRADD_MAX_CONCURRENT_REQUESTS", default_value_t = 1024)]
+    max_concurrent_requests: usize,
+    /// HTTP/2 streams one connection may have open at once.
+    #[arg(long, env = "GRADD_MAX_CONCURRENT_STREAMS", default_value_t = 256)]
+    max_concurrent_streams: u32,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "GRADD_GRACE_PERIOD", default_value_t = 30)]
+    grace_period: u64,
 }
 
 fn init_logs(format: &str) {
@@ -99,22 +144,76 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn run_serve(a: ServeArgs) -> Result<(), String> {
-    init_logs(&a.log_format);
+fn read(path: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{path}: {e}"))
+}
+
+fn config(a: &ServeArgs) -> Result<ServiceConfig, String> {
     let mut cfg = ServiceConfig::default();
-    cfg.store.default_ttl = std::time::Duration::from_secs(a.session_ttl.max(1));
+    cfg.store.default_ttl = Duration::from_secs(a.session_ttl.max(1));
+    cfg.store.max_ttl = Duration::from_secs(a.max_session_ttl.max(1));
     cfg.store.max_sessions = a.max_sessions;
+    cfg.store.max_sessions_per_principal = a.max_sessions_per_principal;
+    cfg.store.session_memory_bytes = a.session_memory_bytes;
     cfg.max_tensor_elements = a.max_tensor_elements;
     cfg.max_steps_per_run = a.max_steps;
     cfg.max_message_bytes = a.max_message_bytes;
+    cfg.max_response_bytes = a.max_response_bytes;
+    cfg.max_concurrent_requests = a.max_concurrent_requests;
+    cfg.max_concurrent_streams = a.max_concurrent_streams;
+    cfg.grace_period = Duration::from_secs(a.grace_period);
+    let mut text = String::new();
+    if let Some(f) = &a.tokens_file {
+        text.push_str(&String::from_utf8_lossy(&read(f)?));
+        text.push('\n');
+    }
+    if let Some(t) = &a.tokens {
+        text.push_str(t);
+    }
+    if !text.trim().is_empty() {
+        cfg.tokens = Some(Arc::new(
+            Tokens::parse(&text).map_err(|e| format!("tokens: {e}"))?,
+        ));
+    }
+    if let (Some(c), Some(k)) = (&a.tls_cert, &a.tls_key) {
+        let client_ca_pem = a.tls_client_ca.as_deref().map(read).transpose()?;
+        cfg.tls = Some(TlsFiles {
+            cert_pem: read(c)?,
+            key_pem: read(k)?,
+            client_ca_pem,
+        });
+    }
+    if cfg.tokens.is_none() && !a.addr.ip().is_loopback() && !a.insecure {
+        return Err(format!(
+            "refusing to serve on {} without authentication: configure --tokens/--tokens-file, \
+             listen on a loopback address, or pass --insecure",
+            a.addr
+        ));
+    }
+    Ok(cfg)
+}
+
+async fn run_serve(a: ServeArgs) -> Result<(), String> {
+    init_logs(&a.log_format);
+    let cfg = config(&a)?;
     let listener = tokio::net::TcpListener::bind(a.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", a.addr))?;
+    let metrics = match a.metrics_addr {
+        Some(m) => Some(
+            tokio::net::TcpListener::bind(m)
+                .await
+                .map_err(|e| format!("cannot listen on {m}: {e}"))?,
+        ),
+        None => None,
+    };
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(addr = %local, "gradd listening");
-    serve(listener, cfg, shutdown_signal())
+    tracing::info!(addr = %local, tls = cfg.tls.is_some(), auth = cfg.tokens.is_some(), "gradd listening");
+    serve_with(listener, metrics, cfg, shutdown_signal())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    tracing::info!("gradd stopped");
+    Ok(())
 }
 
 async fn run_conformance(
