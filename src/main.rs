@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Runs the gRPC server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Replays conformance programs against a server (an embedded one unless --addr is given).
     Conformance {
         /// Conformance JSON files.
@@ -260,7 +260,7 @@ async fn run_conformance(
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.cmd {
-        Cmd::Serve(a) => run_serve(a).await.map(|_| true),
+        Cmd::Serve(a) => run_serve(*a).await.map(|_| true),
         Cmd::Conformance { files, addr, filter } => run_conformance(files, addr, filter).await,
         Cmd::Ops => {
             print!("{}", gradd::ops::markdown_table());
