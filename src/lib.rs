@@ -5,6 +5,7 @@
 
 pub mod conformance;
 pub mod error;
+pub mod kernels;
 pub mod ops;
 pub mod proto;
 pub mod service;

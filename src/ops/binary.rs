@@ -1,10 +1,12 @@
 //! Binary elementwise ops with numpy broadcasting. The gradient of a broadcast input is summed
 //! back to its shape (`sum_to_shape`).
 
+use super::fast::{self, Bin, Elt};
 use super::{GradArgs, Graph, Handle, Op, misc, run1, scalar, sum_to_shape, unary};
 use crate::error::Result;
+use crate::num_map2;
 use crate::tensor::{Arith, Tensor, zip_broadcast};
-use crate::{float_map2, num_map2};
+use ndarray::{ArcArray, ArrayD, IxDyn};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,19 +41,19 @@ impl Op for Binary {
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let (x, y) = (inputs[0], inputs[1]);
         let op = self.name();
-        let out = match self.0 {
-            Kind::Add => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::add)?),
-            Kind::Sub => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::sub)?),
-            Kind::Mul => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::mul)?),
-            Kind::Maximum => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::max_of)?),
-            Kind::Minimum => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::min_of)?),
-            Kind::Div => float_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| p / q)?),
-            Kind::Pow => float_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| p.powf(q))?),
-            Kind::SquaredDifference => {
-                float_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| (p - q)
-                    * (p - q))?)
-            }
-        }?;
+        let k = self.0;
+        let out = match (x, y) {
+            (Tensor::F32(a), Tensor::F32(b)) => Tensor::F32(float_binary(k, op, a, b)?.into_shared()),
+            (Tensor::F64(a), Tensor::F64(b)) => Tensor::F64(float_binary(k, op, a, b)?.into_shared()),
+            _ => match k {
+                Kind::Add => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::add)?),
+                Kind::Sub => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::sub)?),
+                Kind::Mul => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::mul)?),
+                Kind::Maximum => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::max_of)?),
+                Kind::Minimum => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::min_of)?),
+                Kind::Div | Kind::Pow | Kind::SquaredDifference => Err(super::dtype_error(op, x, y)),
+            }?,
+        };
         Ok(vec![out])
     }
 
@@ -116,6 +118,38 @@ impl Op for Binary {
             Some(sum_to_shape(g, &gx, x.shape())?),
             Some(sum_to_shape(g, &gy, y.shape())?),
         ])
+    }
+}
+
+/// A float binary op: the SIMD kernels for contiguous and scalar operands, ndarray's
+/// broadcasting zip otherwise.
+fn float_binary<T: Elt + Arith>(
+    k: Kind,
+    op: &str,
+    a: &ArcArray<T, IxDyn>,
+    b: &ArcArray<T, IxDyn>,
+) -> Result<ArrayD<T>> {
+    let fast = match k {
+        Kind::Add => Some(Bin::Add),
+        Kind::Sub => Some(Bin::Sub),
+        Kind::Mul => Some(Bin::Mul),
+        Kind::Div => Some(Bin::Div),
+        Kind::Maximum => Some(Bin::Max),
+        Kind::Minimum => Some(Bin::Min),
+        Kind::Pow | Kind::SquaredDifference => None,
+    };
+    if let Some(r) = fast.and_then(|f| fast::binary(f, a, b)) {
+        return Ok(r);
+    }
+    match k {
+        Kind::Add => zip_broadcast(op, a, b, |p, q| p + q),
+        Kind::Sub => zip_broadcast(op, a, b, |p, q| p - q),
+        Kind::Mul => zip_broadcast(op, a, b, |p, q| p * q),
+        Kind::Div => zip_broadcast(op, a, b, |p, q| p / q),
+        Kind::Maximum => zip_broadcast(op, a, b, Arith::max_of),
+        Kind::Minimum => zip_broadcast(op, a, b, Arith::min_of),
+        Kind::Pow => zip_broadcast(op, a, b, |p, q| p.powf(q)),
+        Kind::SquaredDifference => zip_broadcast(op, a, b, |p, q| (p - q) * (p - q)),
     }
 }
 

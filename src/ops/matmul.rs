@@ -1,9 +1,10 @@
 //! MatMul and BatchMatMulV2. Transposes are folded into strides (`.t()` is a view), never
 //! copied; batch dims of BatchMatMulV2 broadcast like numpy.
 
+use super::fast::{self, Elt};
 use super::{Attrs, GradArgs, Graph, Handle, Op, run1, sum_to_shape};
 use crate::error::{Error, Result};
-use crate::tensor::{Float, Tensor, broadcast_shape};
+use crate::tensor::{Tensor, broadcast_shape};
 use crate::{float_map2, invalid};
 use ndarray::{ArcArray, ArrayD, Axis, Ix2, IxDyn, s};
 use std::sync::Arc;
@@ -59,35 +60,56 @@ fn mnk(op: &str, xs: &[usize], ys: &[usize], ta: bool, tb: bool) -> Result<(usiz
     Ok((m, k, n))
 }
 
-fn mm2<T: Float>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb: bool) -> Result<ArrayD<T>> {
+/// A rank-2 array as (contiguous memory, row stride, col stride), if its strides allow it.
+fn strided<'a, T>(a: &ndarray::ArrayView2<'a, T>) -> Option<(&'a [T], usize, usize)> {
+    let (r, c) = (a.nrows(), a.ncols());
+    let st = a.strides();
+    let rs = if r <= 1 {
+        c.max(1)
+    } else {
+        usize::try_from(st[0]).ok()?
+    };
+    let cs = if c <= 1 { 1 } else { usize::try_from(st[1]).ok()? };
+    // The view's memory is one slice when it is contiguous in some order.
+    let s = a.to_slice_memory_order()?;
+    Some((s, rs, cs))
+}
+
+/// C = op(A) op(B) through the SIMD matmul (gemm) with transposes folded into strides; ndarray's
+/// dot when a layout does not fit.
+fn product<T: Elt>(a: ndarray::ArrayView2<'_, T>, b: ndarray::ArrayView2<'_, T>) -> ArrayD<T> {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    match (strided(&a), strided(&b)) {
+        (Some((x, ars, acs)), Some((y, brs, bcs))) => fast::fill(&[m, n], |o| {
+            crate::kernels::matmul(m, k, n, x, ars, acs, y, brs, bcs, o)
+        }),
+        _ => a.dot(&b).into_dyn(),
+    }
+}
+
+fn mm2<T: Elt>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb: bool) -> Result<ArrayD<T>> {
     let bad = |e| Error::Internal(format!("matmul: {e}"));
     let a = x.view().into_dimensionality::<Ix2>().map_err(bad)?;
     let b = y.view().into_dimensionality::<Ix2>().map_err(bad)?;
     let a = if ta { a.reversed_axes() } else { a };
     let b = if tb { b.reversed_axes() } else { b };
-    Ok(a.dot(&b).into_dyn())
+    Ok(product(a, b))
 }
 
-fn batched<T: Float>(
-    x: &ArcArray<T, IxDyn>,
-    y: &ArcArray<T, IxDyn>,
-    ta: bool,
-    tb: bool,
-) -> Result<ArrayD<T>> {
+fn batched<T: Elt>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb: bool) -> Result<ArrayD<T>> {
     let (xs, ys) = (x.shape(), y.shape());
     let (m, _, n) = mnk("BatchMatMulV2", xs, ys, ta, tb)?;
     let (r, q) = (xs.len(), ys.len());
     let batch = broadcast_shape(&xs[..r - 2], &ys[..q - 2]).map_err(|e| e.context("BatchMatMulV2"))?;
     let nb: usize = batch.iter().product();
-    let full = |s: &[usize], tail: &[usize]| {
+    let full = |tail: &[usize]| {
         let mut v = batch.clone();
         v.extend_from_slice(tail);
-        let _ = s;
         IxDyn(&v)
     };
     let bad = || invalid!("BatchMatMulV2: cannot broadcast {xs:?} and {ys:?}");
-    let xb = x.broadcast(full(xs, &xs[r - 2..])).ok_or_else(bad)?;
-    let yb = y.broadcast(full(ys, &ys[q - 2..])).ok_or_else(bad)?;
+    let xb = x.broadcast(full(&xs[r - 2..])).ok_or_else(bad)?;
+    let yb = y.broadcast(full(&ys[q - 2..])).ok_or_else(bad)?;
     let x3 = xb.as_standard_layout().into_owned();
     let y3 = yb.as_standard_layout().into_owned();
     let to3 = |a: ArrayD<T>, t: &[usize]| a.into_shape_with_order((nb, t[0], t[1]));
@@ -100,7 +122,7 @@ fn batched<T: Float>(
         let b = y3.slice(s![i, .., ..]);
         let a = if ta { a.reversed_axes() } else { a };
         let b = if tb { b.reversed_axes() } else { b };
-        out.index_axis_mut(Axis(0), i).assign(&a.dot(&b));
+        out.index_axis_mut(Axis(0), i).assign(&product(a, b));
     }
     let mut shape = batch.clone();
     shape.extend_from_slice(&[m, n]);

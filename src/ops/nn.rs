@@ -1,11 +1,13 @@
 //! Neural-network ops: BiasAdd, Softmax, LogSoftmax (last axis) and the two fused
 //! cross-entropy ops, which return (loss, backprop) as TensorFlow's raw ops do.
 
+use super::fast::{self, Elt};
 use super::{Attrs, GradArgs, Graph, Handle, Op, binary, reduce, run1, shape, unary};
 use crate::error::Result;
-use crate::tensor::{DType, Float, Tensor};
+use crate::tensor::{DType, Tensor};
 use crate::{float_map, float_map2, invalid};
 use ndarray::{ArcArray, ArrayD, Axis, IxDyn};
+use num_traits::Float as F;
 use std::sync::Arc;
 
 #[derive(Debug)]
@@ -29,7 +31,15 @@ impl Op for BiasAdd {
                 x.shape()
             ));
         }
-        binary::Binary(binary::Kind::Add).forward(inputs)
+        let out = match (x, b) {
+            (Tensor::F32(a), Tensor::F32(v)) => fast_bias_add(a, v).map(|r| Tensor::F32(r.into_shared())),
+            (Tensor::F64(a), Tensor::F64(v)) => fast_bias_add(a, v).map(|r| Tensor::F64(r.into_shared())),
+            _ => None,
+        };
+        match out {
+            Some(t) => Ok(vec![t]),
+            None => binary::Binary(binary::Kind::Add).forward(inputs),
+        }
     }
     // dx = g, dbias = g summed over every axis but the last
     fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
@@ -40,23 +50,43 @@ impl Op for BiasAdd {
     }
 }
 
+fn fast_bias_add<T: Elt>(x: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -> Option<ArrayD<T>> {
+    let (xs, bs) = (x.as_slice()?, b.as_slice()?);
+    let cols = b.len();
+    let rows = xs.len().checked_div(cols).unwrap_or(0);
+    Some(fast::fill(x.shape(), |o| {
+        crate::kernels::bias_add(xs, bs, rows, cols, o)
+    }))
+}
+
 /// Row-wise softmax (log = false) or log-softmax over the last axis, stable for large logits.
-fn softmax_last<T: Float>(x: &ArcArray<T, IxDyn>, log: bool) -> ArrayD<T> {
+fn softmax_last<T: Elt>(x: &ArcArray<T, IxDyn>, log: bool) -> ArrayD<T> {
+    if let (Some(xs), Some(&cols)) = (x.as_slice(), x.shape().last())
+        && cols > 0
+    {
+        let rows = xs.len() / cols;
+        let f = if log {
+            crate::kernels::log_softmax_rows
+        } else {
+            crate::kernels::softmax_rows
+        };
+        return fast::fill(x.shape(), |o| f(xs, rows, cols, o));
+    }
     let mut out = x.to_owned();
     let last = Axis(out.ndim().saturating_sub(1));
     if out.ndim() == 0 {
         return out.mapv(|_| if log { T::zero() } else { T::one() });
     }
     for mut lane in out.lanes_mut(last) {
-        let m = lane.iter().fold(T::neg_infinity(), |a, &b| a.max(b));
-        let m = if m.is_finite() { m } else { T::zero() };
+        let m = lane.iter().fold(F::neg_infinity(), |a, &b| F::max(a, b));
+        let m = if F::is_finite(m) { m } else { T::zero() };
         lane.mapv_inplace(|v| v - m);
-        let s: T = lane.iter().map(|&v| v.exp()).sum();
+        let s: T = lane.iter().map(|&v| F::exp(v)).sum();
         if log {
-            let ls = s.ln();
+            let ls = F::ln(s);
             lane.mapv_inplace(|v| v - ls);
         } else {
-            lane.mapv_inplace(|v| v.exp() / s);
+            lane.mapv_inplace(|v| F::exp(v) / s);
         }
     }
     out
@@ -112,10 +142,20 @@ impl Op for Softmax {
 }
 
 /// Cross-entropy of each row: (loss, softmax - labels).
-fn xent<T: Float>(logits: &ArcArray<T, IxDyn>, labels: &ArcArray<T, IxDyn>) -> (ArrayD<T>, ArrayD<T>) {
+fn xent<T: Elt>(logits: &ArcArray<T, IxDyn>, labels: &ArcArray<T, IxDyn>) -> (ArrayD<T>, ArrayD<T>) {
+    if let (Some(l), Some(y)) = (logits.as_slice(), labels.as_slice()) {
+        let (rows, cols) = (logits.shape()[0], logits.shape()[1]);
+        let mut back = vec![T::zero(); rows * cols];
+        let loss = fast::fill(&[rows], |lo| {
+            crate::kernels::softmax_cross_entropy_rows(l, y, rows, cols, lo, &mut back)
+        });
+        let back = ArrayD::from_shape_vec(IxDyn(&[rows, cols]), back)
+            .unwrap_or_else(|_| ArrayD::zeros(IxDyn(&[rows, cols])));
+        return (loss, back);
+    }
     let ls = softmax_last(logits, true);
     let loss = (&ls * labels).sum_axis(Axis(1)).mapv(|v| -v);
-    let back = ls.mapv(|v| v.exp()) - labels;
+    let back = ls.mapv(F::exp) - labels;
     (loss, back)
 }
 

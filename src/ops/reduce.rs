@@ -90,6 +90,14 @@ fn div_count<T: crate::tensor::Float>(v: T, n: usize) -> T {
     v / T::c(n as f64)
 }
 
+/// Float sum over sorted axes (keep-dims shape): SIMD kernels when the layout allows.
+fn float_sum<T: super::fast::Elt>(a: &ndarray::ArcArray<T, IxDyn>, axes: &[usize]) -> ArrayD<T> {
+    if axes.is_empty() {
+        return a.to_owned();
+    }
+    super::fast::sum(a, axes).unwrap_or_else(|| fold(a.view(), axes, T::zero(), |p, q| p + q))
+}
+
 /// Folds `a` over `axes` (sorted) and returns the keep-dims result.
 fn fold<T: Copy>(a: ArrayViewD<T>, axes: &[usize], init: T, f: impl Fn(T, T) -> T) -> ArrayD<T> {
     let mut cur = a.to_owned();
@@ -132,14 +140,22 @@ impl Op for Reduce {
         let k = self.keep_dims;
         let count: usize = axes.iter().map(|&a| sh[a]).product();
         let y = match self.kind {
-            Kind::Sum => num_map!(op, x, |a| finish(
-                fold(a.view(), &axes, Arith::zero(), Arith::add),
-                &sh,
-                &axes,
-                k
-            )?),
+            Kind::Sum => match x {
+                Tensor::F32(a) => Ok(Tensor::F32(
+                    finish(float_sum(a, &axes), &sh, &axes, k)?.into_shared(),
+                )),
+                Tensor::F64(a) => Ok(Tensor::F64(
+                    finish(float_sum(a, &axes), &sh, &axes, k)?.into_shared(),
+                )),
+                _ => num_map!(op, x, |a| finish(
+                    fold(a.view(), &axes, Arith::zero(), Arith::add),
+                    &sh,
+                    &axes,
+                    k
+                )?),
+            },
             Kind::Mean => float_map!(op, x, |a| {
-                let s = fold(a.view(), &axes, 0.0, |p, q| p + q);
+                let s = float_sum(a, &axes);
                 finish(s.mapv(|v| div_count(v, count)), &sh, &axes, k)?
             }),
             Kind::Max => num_map!(op, x, |a| finish(

@@ -1,6 +1,7 @@
 //! Unary elementwise ops. Each gradient is written in terms of the op's input x or output y,
 //! whichever TensorFlow uses.
 
+use super::fast::{self, Un};
 use super::{Attrs, GradArgs, Graph, Handle, Op, binary, misc, run1, scalar};
 use crate::error::Result;
 use crate::tensor::{Arith, Tensor};
@@ -115,17 +116,23 @@ impl Op for Unary {
             } else {
                 v.signum()
             })),
-            Kind::Sqrt => float_map!(op, x, |a| a.mapv(|v| v.sqrt())),
+            Kind::Sqrt => float_map!(op, x, |a| fast::unary(Un::Sqrt, a)
+                .unwrap_or_else(|| a.mapv(|v| v.sqrt()))),
             Kind::Rsqrt => float_map!(op, x, |a| a.mapv(|v| v.sqrt().recip())),
             Kind::Reciprocal => float_map!(op, x, |a| a.mapv(|v| v.recip())),
-            Kind::Exp => float_map!(op, x, |a| a.mapv(|v| v.exp())),
-            Kind::Log => float_map!(op, x, |a| a.mapv(|v| v.ln())),
+            Kind::Exp => float_map!(op, x, |a| fast::unary(Un::Exp, a)
+                .unwrap_or_else(|| a.mapv(|v| v.exp()))),
+            Kind::Log => float_map!(op, x, |a| fast::unary(Un::Log, a)
+                .unwrap_or_else(|| a.mapv(|v| v.ln()))),
             Kind::Log1p => float_map!(op, x, |a| a.mapv(|v| v.ln_1p())),
             Kind::Sin => float_map!(op, x, |a| a.mapv(|v| v.sin())),
             Kind::Cos => float_map!(op, x, |a| a.mapv(|v| v.cos())),
-            Kind::Tanh => float_map!(op, x, |a| a.mapv(|v| v.tanh())),
-            Kind::Sigmoid => float_map!(op, x, |a| a.mapv(sigmoid)),
-            Kind::Relu => float_map!(op, x, |a| a.mapv(|v| if v > 0.0 { v } else { 0.0 })),
+            Kind::Tanh => float_map!(op, x, |a| fast::unary(Un::Tanh, a)
+                .unwrap_or_else(|| a.mapv(|v| v.tanh()))),
+            Kind::Sigmoid => float_map!(op, x, |a| fast::unary(Un::Sigmoid, a)
+                .unwrap_or_else(|| a.mapv(sigmoid))),
+            Kind::Relu => float_map!(op, x, |a| fast::unary(Un::Relu, a)
+                .unwrap_or_else(|| a.mapv(|v| if v > 0.0 || v.is_nan() { v } else { 0.0 }))),
             Kind::LeakyRelu(alpha) => {
                 float_map!(op, x, |a| a.mapv(|v| if v > 0.0 { v } else { scale(v, alpha) }))
             }

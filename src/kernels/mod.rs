@@ -1,0 +1,77 @@
+//! CPU compute kernels over contiguous slices of `f32`/`f64`: elementwise, reductions, fused
+//! nn ops and matmul, dispatched at run time to AVX-512, AVX2+FMA or a scalar fallback.
+//!
+//! Every public function picks the best ISA once per process (`isa()`), large inputs are
+//! split across the rayon pool, and very large outputs are written with non-temporal stores. Each vector path sits beside a plain scalar reference, which
+//! is both the fallback on other CPUs and the oracle the tests compare every ISA against.
+#![allow(unsafe_code)]
+
+mod elementwise;
+mod float;
+mod math;
+mod matmul;
+mod nn;
+mod ops;
+mod reduce;
+mod simd;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::OnceLock;
+
+pub use elementwise::{
+    add, add_assign, add_scalar, div, div_scalar, exp, log, maximum, maximum_scalar, minimum, minimum_scalar,
+    mul, mul_scalar, neg, relu, relu_grad, scalar_div, scalar_sub, sigmoid, sqrt, square, sub, sub_scalar,
+    tanh,
+};
+pub use float::Float;
+pub use matmul::{matmul, matmul_f32, matmul_f64};
+pub use nn::{
+    LabelOutOfRange, bias_add, bias_add_relu, log_softmax_rows, softmax_cross_entropy_rows, softmax_rows,
+    sparse_softmax_cross_entropy_rows,
+};
+pub use reduce::{max, min, sum, sum_cols, sum_rows};
+
+/// An instruction set a kernel can run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// Plain Rust; the reference implementation and the fallback for other CPUs.
+    Scalar,
+    /// AVX2 + FMA, 256-bit vectors.
+    Avx2,
+    /// AVX-512 F + DQ, 512-bit vectors.
+    Avx512,
+}
+
+impl Isa {
+    /// Lists the instruction sets this CPU can run, worst first.
+    pub fn available() -> Vec<Isa> {
+        let best = simd::detect();
+        [Isa::Scalar, Isa::Avx2, Isa::Avx512]
+            .into_iter()
+            .filter(|&i| i as u8 <= best as u8)
+            .collect()
+    }
+}
+
+/// Returns the instruction set the public functions use, detected on first call.
+pub fn isa() -> Isa {
+    static ISA: OnceLock<Isa> = OnceLock::new();
+    *ISA.get_or_init(simd::detect)
+}
+
+/// Inputs below this many elements stay on the calling thread: under ~256K elements the
+/// work (~50 µs) is too short to pay for waking another thread.
+const PAR_MIN_LEN: usize = 1 << 18;
+
+/// Returns the chunk length to split `len` elements across the rayon pool, or `None` when
+/// the input is too small (or there is one thread). Chunks are multiples of 64 elements so
+/// each starts on its own cache lines when the slice is aligned.
+fn par_chunk_len(len: usize) -> Option<usize> {
+    let threads = rayon::current_num_threads();
+    if len < PAR_MIN_LEN || threads < 2 {
+        return None;
+    }
+    Some(len.div_ceil(threads).next_multiple_of(64))
+}

@@ -1,0 +1,205 @@
+//! Elementwise kernels on every ISA vs the scalar reference, over all short lengths, odd
+//! offsets, special values, and one input long enough to take the threaded path.
+
+use super::super::PAR_MIN_LEN;
+use super::super::elementwise::{binary_in_place_with, binary_scalar_with, binary_with, unary_with};
+use super::super::ops::*;
+use super::*;
+
+type BinaryFn<T> = fn(Isa, &[T], &[T], &mut [T]);
+type ScalarFn<T> = fn(Isa, &[T], T, &mut [T]);
+type UnaryFn<T> = fn(Isa, &[T], &mut [T]);
+
+fn binaries<T: TestFloat>() -> Vec<(&'static str, BinaryFn<T>)> {
+    vec![
+        ("add", binary_with::<T, Add>),
+        ("sub", binary_with::<T, Sub>),
+        ("mul", binary_with::<T, Mul>),
+        ("div", binary_with::<T, Div>),
+        ("maximum", binary_with::<T, Maximum>),
+        ("minimum", binary_with::<T, Minimum>),
+        ("relu_grad", binary_with::<T, ReluGrad>),
+    ]
+}
+
+fn scalars<T: TestFloat>() -> Vec<(&'static str, ScalarFn<T>)> {
+    vec![
+        ("add_scalar", binary_scalar_with::<T, Add>),
+        ("sub_scalar", binary_scalar_with::<T, Sub>),
+        ("mul_scalar", binary_scalar_with::<T, Mul>),
+        ("div_scalar", binary_scalar_with::<T, Div>),
+        ("maximum_scalar", binary_scalar_with::<T, Maximum>),
+        ("minimum_scalar", binary_scalar_with::<T, Minimum>),
+        ("scalar_sub", binary_scalar_with::<T, Flip<Sub>>),
+        ("scalar_div", binary_scalar_with::<T, Flip<Div>>),
+    ]
+}
+
+/// Unary ops with the ulps they may differ from the scalar (std) reference: 0 for exact
+/// ops; for the transcendentals the vector bound plus the reference's own error.
+fn unaries<T: TestFloat>() -> Vec<(&'static str, UnaryFn<T>, f64)> {
+    vec![
+        ("relu", unary_with::<T, Relu>, 0.0),
+        ("neg", unary_with::<T, Neg>, 0.0),
+        ("square", unary_with::<T, Square>, 0.0),
+        ("sqrt", unary_with::<T, Sqrt>, 0.0),
+        ("exp", unary_with::<T, Exp>, 2.5),
+        ("log", unary_with::<T, Log>, 2.0),
+        ("tanh", unary_with::<T, Tanh>, 4.0),
+        ("sigmoid", unary_with::<T, Sigmoid>, 4.0),
+    ]
+}
+
+/// Random values in [-6, 6] with special values sprinkled in.
+fn inputs<T: TestFloat>(rng: &mut Rng, n: usize) -> Vec<T> {
+    let specials = [T::NAN, T::INFINITY, T::NEG_INFINITY, T::ZERO, -T::ZERO, T::ONE];
+    (0..n)
+        .map(|_| match rng.next_u64() % 16 {
+            k @ 0..=5 if rng.next_u64().is_multiple_of(2) => specials[k as usize],
+            _ => T::from_f64(rng.uniform(-6.0, 6.0)),
+        })
+        .collect()
+}
+
+fn assert_ulps<T: TestFloat>(got: &[T], want: &[T], max_ulps: f64, what: &str) {
+    if max_ulps == 0.0 {
+        return assert_same(got, want, what);
+    }
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let d = g.ulps_from(w.to_f64());
+        assert!(d <= max_ulps, "{what}: [{i}] got {g:?}, want {w:?} ({d} ulps)");
+    }
+}
+
+fn check_all<T: TestFloat>() {
+    let mut rng = Rng::new(7);
+    for isa in isas() {
+        for len in 0..=3 * LANES + 1 {
+            for off in OFFSETS {
+                let what = |op: &str| format!("{op} {isa:?} len {len} offset {off}");
+                let a = Padded::new(&inputs::<T>(&mut rng, len), off);
+                let b = Padded::new(&inputs::<T>(&mut rng, len), off + 2);
+                let s = inputs::<T>(&mut rng, 1)[0];
+                for (name, f) in binaries::<T>() {
+                    let mut out = Padded::zeros(len, off);
+                    let mut want = vec![T::ZERO; len];
+                    f(isa, a.get(), b.get(), out.get_mut());
+                    f(Isa::Scalar, a.get(), b.get(), &mut want);
+                    out.check_pads(&what(name));
+                    assert_same(out.get(), &want, &what(name));
+                }
+                for (name, f) in scalars::<T>() {
+                    let mut out = Padded::zeros(len, off);
+                    let mut want = vec![T::ZERO; len];
+                    f(isa, a.get(), s, out.get_mut());
+                    f(Isa::Scalar, a.get(), s, &mut want);
+                    out.check_pads(&what(name));
+                    assert_same(out.get(), &want, &what(name));
+                }
+                for (name, f, tol) in unaries::<T>() {
+                    let mut out = Padded::zeros(len, off);
+                    let mut want = vec![T::ZERO; len];
+                    f(isa, a.get(), out.get_mut());
+                    f(Isa::Scalar, a.get(), &mut want);
+                    out.check_pads(&what(name));
+                    assert_ulps(out.get(), &want, tol, &what(name));
+                }
+                let mut acc = Padded::new(a.get(), off);
+                let mut want = a.get().to_vec();
+                binary_in_place_with::<T, Add>(isa, acc.get_mut(), b.get());
+                binary_in_place_with::<T, Add>(Isa::Scalar, &mut want, b.get());
+                acc.check_pads(&what("add_assign"));
+                assert_same(acc.get(), &want, &what("add_assign"));
+            }
+        }
+    }
+}
+
+#[test]
+fn elementwise_f32_matches_reference_on_every_isa() {
+    check_all::<f32>();
+}
+
+#[test]
+fn elementwise_f64_matches_reference_on_every_isa() {
+    check_all::<f64>();
+}
+
+/// Inputs past `PAR_MIN_LEN` run in chunks on the rayon pool; the chunk seams must not show.
+#[test]
+fn threaded_path_matches_reference() {
+    let mut rng = Rng::new(11);
+    let len = PAR_MIN_LEN + 37;
+    let a = rng.vec::<f32>(len, -3.0, 3.0);
+    let b = rng.vec::<f32>(len, 0.5, 3.0);
+    for isa in isas() {
+        let (mut got, mut want) = (vec![0.0; len], vec![0.0; len]);
+        binary_with::<f32, Div>(isa, &a, &b, &mut got);
+        binary_with::<f32, Div>(Isa::Scalar, &a, &b, &mut want);
+        assert_same(&got, &want, "threaded div");
+        unary_with::<f32, Tanh>(isa, &a, &mut got);
+        unary_with::<f32, Tanh>(Isa::Scalar, &a, &mut want);
+        assert_ulps(&got, &want, 4.0, "threaded tanh");
+        let mut acc = a.clone();
+        binary_in_place_with::<f32, Add>(isa, &mut acc, &b);
+        binary_with::<f32, Add>(Isa::Scalar, &a, &b, &mut want);
+        assert_same(&acc, &want, "threaded add_assign");
+    }
+}
+
+#[test]
+fn public_functions_use_a_supported_isa() {
+    assert!(isas().contains(&super::super::isa()));
+    let (a, b) = ([1.0f32, -2.0, 3.0], [0.5f32, 0.5, -1.0]);
+    let mut out = [0.0f32; 3];
+    super::super::add(&a, &b, &mut out);
+    assert_eq!(out, [1.5, -1.5, 2.0]);
+    super::super::relu_grad(&[1.0f32, 0.0, -1.0], &[5.0, 6.0, 7.0], &mut out);
+    assert_eq!(out, [5.0, 0.0, 0.0], "relu'(0) = 0");
+    super::super::scalar_sub(1.0f32, &a, &mut out);
+    assert_eq!(out, [0.0, 3.0, -2.0]);
+    let mut out64 = [0.0f64; 2];
+    super::super::maximum(&[f64::NAN, 1.0], &[0.0, f64::NAN], &mut out64);
+    assert!(
+        out64.iter().all(|x| x.is_nan()),
+        "maximum propagates NaN from either side"
+    );
+    super::super::relu(&[f64::NAN, -1.0], &mut out64);
+    assert!(out64[0].is_nan() && out64[1] == 0.0);
+}
+
+#[test]
+#[should_panic(expected = "does not match")]
+fn length_mismatch_panics() {
+    let mut out = [0.0f32; 2];
+    super::super::add(&[1.0, 2.0], &[1.0], &mut out);
+}
+
+/// Outputs past `STREAM_MIN_BYTES` take the non-temporal store path, with an unaligned
+/// head peeled off first. One rayon thread keeps the whole output in one kernel call.
+#[test]
+fn streamed_outputs_match_reference() {
+    use super::super::simd::STREAM_MIN_BYTES;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    pool.install(|| {
+        let mut rng = Rng::new(12);
+        let len = STREAM_MIN_BYTES / 4 + 37;
+        let a = Padded::new(&rng.vec::<f32>(len, -3.0, 3.0), 1);
+        let b = rng.vec::<f32>(len, -3.0, 3.0);
+        for isa in isas() {
+            let mut out = Padded::<f32>::zeros(len, 3);
+            let mut want = vec![0.0; len];
+            binary_with::<f32, Add>(isa, a.get(), &b, out.get_mut());
+            binary_with::<f32, Add>(Isa::Scalar, a.get(), &b, &mut want);
+            out.check_pads("streamed add");
+            assert_same(out.get(), &want, "streamed add");
+            unary_with::<f32, Exp>(isa, a.get(), out.get_mut());
+            unary_with::<f32, Exp>(Isa::Scalar, a.get(), &mut want);
+            out.check_pads("streamed exp");
+            assert_ulps(out.get(), &want, 2.5, "streamed exp");
+        }
+    });
+}

@@ -1,0 +1,96 @@
+//! matmul vs a naive triple loop, for every combination of transposed operands (strides),
+//! empty dimensions, vectors, and sizes past the threading threshold.
+
+use super::super::{matmul_f32, matmul_f64};
+use super::*;
+
+/// Stores the `rows x cols` matrix `m` row-major (`t = false`) or column-major (`t = true`)
+/// and returns the storage with its (row, col) strides.
+fn layout(m: &[f64], rows: usize, cols: usize, t: bool) -> (Vec<f64>, usize, usize) {
+    if !t {
+        return (m.to_vec(), cols, 1);
+    }
+    let mut s = vec![0.0; m.len()];
+    for i in 0..rows {
+        for j in 0..cols {
+            s[j * rows + i] = m[i * cols + j];
+        }
+    }
+    (s, 1, rows)
+}
+
+fn naive(m: usize, k: usize, n: usize, a: &[f64], b: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            out[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+        }
+    }
+    out
+}
+
+const SHAPES: [(usize, usize, usize); 12] = [
+    (0, 3, 2),
+    (2, 0, 3),
+    (3, 2, 0),
+    (1, 3, 2),
+    (1, 1, 1),
+    (1, 64, 1),
+    (1, 37, 50),
+    (50, 37, 1),
+    (3, 1, 4),
+    (17, 33, 9),
+    (64, 64, 64),
+    (160, 170, 180),
+];
+
+#[test]
+fn matmul_matches_naive_for_all_transposes() {
+    let mut rng = Rng::new(41);
+    for (m, k, n) in SHAPES {
+        let a: Vec<f64> = rng.vec(m * k, -1.0, 1.0);
+        let b: Vec<f64> = rng.vec(k * n, -1.0, 1.0);
+        let want = naive(m, k, n, &a, &b);
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let what = format!("{m}x{k} @ {k}x{n} ta={ta} tb={tb}");
+            let (sa, ars, acs) = layout(&a, m, k, ta);
+            let (sb, brs, bcs) = layout(&b, k, n, tb);
+            // NaN-filled outputs: every element must be written, including when k == 0.
+            let mut out = vec![f64::NAN; m * n];
+            matmul_f64(m, k, n, &sa, ars, acs, &sb, brs, bcs, &mut out);
+            assert_close(&out, &want, 1e-13 * (k as f64).max(1.0), 1.0, &what);
+
+            let (sa32, sb32): (Vec<f32>, Vec<f32>) = (
+                sa.iter().map(|&v| v as f32).collect(),
+                sb.iter().map(|&v| v as f32).collect(),
+            );
+            let mut out32 = vec![f32::NAN; m * n];
+            matmul_f32(m, k, n, &sa32, ars, acs, &sb32, brs, bcs, &mut out32);
+            let out32: Vec<f64> = out32.iter().map(|&v| f64::from(v)).collect();
+            assert_close(
+                &out32,
+                &want,
+                1e-6 * (k as f64).max(1.0),
+                1.0,
+                &format!("f32 {what}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn matmul_reads_a_strided_sub_view() {
+    // The 2x2 top-left block of a 3x4 matrix, times its transpose read from the same slice.
+    let x: Vec<f32> = (0..12).map(|v| v as f32).collect();
+    let mut out = [0.0f32; 4];
+    matmul_f32(2, 2, 2, &x, 4, 1, &x, 1, 4, &mut out);
+    // [[0,1],[4,5]] @ [[0,4],[1,5]]
+    assert_eq!(out, [1.0, 5.0, 5.0, 41.0]);
+}
+
+#[test]
+#[should_panic(expected = "exceeds")]
+fn matmul_rejects_a_view_past_the_slice() {
+    let mut out = [0.0f32; 4];
+    matmul_f32(2, 2, 2, &[1.0; 3], 2, 1, &[1.0; 4], 2, 1, &mut out);
+}

@@ -1,0 +1,139 @@
+//! Fast paths from ops into the SIMD kernels: taken when the operands are contiguous (or one
+//! is a scalar); otherwise the ops fall back to ndarray's general strided code.
+
+use crate::kernels;
+use crate::tensor::Float;
+use ndarray::{ArcArray, ArrayD, IxDyn};
+
+/// Element types the kernels serve (f32 and f64).
+pub trait Elt: Float + kernels::Float {}
+impl<T: Float + kernels::Float> Elt for T {}
+
+/// Builds an owned array of `shape` by letting `f` fill a zeroed buffer.
+pub fn fill<T: Elt>(shape: &[usize], f: impl FnOnce(&mut [T])) -> ArrayD<T> {
+    let n = shape.iter().product();
+    let mut v = vec![T::zero(); n];
+    f(&mut v);
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape)))
+}
+
+/// The single value of a one-element array (a scalar or all-ones shape).
+fn single<T: Elt>(a: &ArcArray<T, IxDyn>) -> Option<T> {
+    if a.len() == 1 {
+        a.iter().next().copied()
+    } else {
+        None
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Max,
+    Min,
+}
+
+/// `a op b` through the kernels when both are contiguous with one shape, or one operand is a
+/// single value whose rank does not exceed the other's (so the result has the other's shape).
+pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -> Option<ArrayD<T>> {
+    use kernels as k;
+    if a.shape() == b.shape() {
+        let (x, y) = (a.as_slice()?, b.as_slice()?);
+        let f: fn(&[T], &[T], &mut [T]) = match op {
+            Bin::Add => k::add,
+            Bin::Sub => k::sub,
+            Bin::Mul => k::mul,
+            Bin::Div => k::div,
+            Bin::Max => k::maximum,
+            Bin::Min => k::minimum,
+        };
+        return Some(fill(a.shape(), |o| f(x, y, o)));
+    }
+    if b.ndim() <= a.ndim()
+        && let Some(s) = single(b)
+    {
+        let x = a.as_slice()?;
+        let f: fn(&[T], T, &mut [T]) = match op {
+            Bin::Add => k::add_scalar,
+            Bin::Sub => k::sub_scalar,
+            Bin::Mul => k::mul_scalar,
+            Bin::Div => k::div_scalar,
+            Bin::Max => k::maximum_scalar,
+            Bin::Min => k::minimum_scalar,
+        };
+        return Some(fill(a.shape(), |o| f(x, s, o)));
+    }
+    if a.ndim() <= b.ndim()
+        && let Some(s) = single(a)
+    {
+        let y = b.as_slice()?;
+        let f: fn(&[T], T, &mut [T]) = match op {
+            Bin::Add => k::add_scalar,
+            Bin::Mul => k::mul_scalar,
+            Bin::Max => k::maximum_scalar,
+            Bin::Min => k::minimum_scalar,
+            Bin::Sub => return Some(fill(b.shape(), |o| k::scalar_sub(s, y, o))),
+            Bin::Div => return Some(fill(b.shape(), |o| k::scalar_div(s, y, o))),
+        };
+        return Some(fill(b.shape(), |o| f(y, s, o)));
+    }
+    None
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Un {
+    Exp,
+    Log,
+    Tanh,
+    Sigmoid,
+    Relu,
+    Neg,
+    Square,
+    Sqrt,
+}
+
+/// A unary kernel over a contiguous array.
+pub fn unary<T: Elt>(op: Un, a: &ArcArray<T, IxDyn>) -> Option<ArrayD<T>> {
+    use kernels as k;
+    let x = a.as_slice()?;
+    let f: fn(&[T], &mut [T]) = match op {
+        Un::Exp => k::exp,
+        Un::Log => k::log,
+        Un::Tanh => k::tanh,
+        Un::Sigmoid => k::sigmoid,
+        Un::Relu => k::relu,
+        Un::Neg => k::neg,
+        Un::Square => k::square,
+        Un::Sqrt => k::sqrt,
+    };
+    Some(fill(a.shape(), |o| f(x, o)))
+}
+
+/// Sum over the sorted axes `axes` of a contiguous array when they form one block: all axes,
+/// a trailing block (rows of a matrix) or a leading block (columns). Keep-dims shape.
+pub fn sum<T: Elt>(a: &ArcArray<T, IxDyn>, axes: &[usize]) -> Option<ArrayD<T>> {
+    let x = a.as_slice()?;
+    let sh = a.shape();
+    let kept: Vec<usize> = (0..sh.len())
+        .map(|i| if axes.contains(&i) { 1 } else { sh[i] })
+        .collect();
+    let contiguous_block = axes.windows(2).all(|w| w[1] == w[0] + 1);
+    if axes.is_empty() || !contiguous_block {
+        return None;
+    }
+    let (first, last) = (axes[0], axes[axes.len() - 1]);
+    let outer: usize = sh[..first].iter().product();
+    let red: usize = sh[first..=last].iter().product();
+    let inner: usize = sh[last + 1..].iter().product();
+    if inner == 1 {
+        // Each of `outer` rows of length `red` sums to one value.
+        return Some(fill(&kept, |o| kernels::sum_cols(x, outer, red, o)));
+    }
+    if outer == 1 {
+        return Some(fill(&kept, |o| kernels::sum_rows(x, red, inner, o)));
+    }
+    None
+}
