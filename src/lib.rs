@@ -3,6 +3,7 @@
 //! Layers point one way: `service -> session -> tape -> ops -> tensor`. Everything below
 //! `service` builds and is tested without tonic.
 
+pub mod bench;
 pub mod conformance;
 pub mod error;
 pub mod kernels;

@@ -1,4 +1,4 @@
-//! The `gradd` command line: `serve`, `conformance`, `protoset`.
+//! The `gradd` command line: `serve`, `conformance`, `bench`, `ops`, `protoset`.
 
 use clap::{Parser, Subcommand};
 use gradd::service::auth::Tokens;
@@ -35,6 +35,8 @@ enum Cmd {
         #[arg(long)]
         filter: Option<String>,
     },
+    /// Loads a server with one scenario's requests and reports throughput and latency.
+    Bench(gradd::bench::BenchArgs),
     /// Prints the op table (markdown), as in the README.
     Ops,
     /// Writes the API's FileDescriptorSet (for `ghz --protoset` or grpcurl).
@@ -256,12 +258,24 @@ async fn run_conformance(
     Ok(report.failed == 0)
 }
 
+async fn run_bench(a: gradd::bench::BenchArgs) -> Result<bool, String> {
+    let json = a.json;
+    let report = gradd::bench::run(a).await?;
+    if json {
+        println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+    } else {
+        print!("{report}");
+    }
+    Ok(report.error_total() == 0)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.cmd {
         Cmd::Serve(a) => run_serve(*a).await.map(|_| true),
         Cmd::Conformance { files, addr, filter } => run_conformance(files, addr, filter).await,
+        Cmd::Bench(a) => run_bench(a).await,
         Cmd::Ops => {
             print!("{}", gradd::ops::markdown_table());
             Ok(true)
