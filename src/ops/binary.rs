@@ -57,40 +57,60 @@ impl Op for Binary {
         Ok(vec![out])
     }
 
+    // Only the gradients of inputs the tape needs are computed (`a.needs`), so a constant
+    // operand (Pow's exponent, say) costs nothing.
     fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
         let (x, y) = (&a.inputs[0], &a.inputs[1]);
+        let (nx, ny) = (a.needs(0), a.needs(1));
         let gr = a.grad(g, 0)?;
         let (gx, gy) = match self.0 {
             // d(x+y) = dx + dy
-            Kind::Add => (gr.clone(), gr),
+            Kind::Add => (nx.then(|| gr.clone()), ny.then(|| gr.clone())),
             // d(x-y) = dx - dy
-            Kind::Sub => (gr.clone(), unary::neg(g, &gr)?),
+            Kind::Sub => (nx.then(|| gr.clone()), if ny { Some(unary::neg(g, &gr)?) } else { None }),
             // d(xy) = y dx + x dy
-            Kind::Mul => (mul(g, &gr, y)?, mul(g, &gr, x)?),
+            Kind::Mul => (
+                if nx { Some(mul(g, &gr, y)?) } else { None },
+                if ny { Some(mul(g, &gr, x)?) } else { None },
+            ),
             // d(x/y) = dx/y - x/y^2 dy
             Kind::Div => {
-                let gx = div(g, &gr, y)?;
-                let x_y = div(g, x, y)?;
-                let x_y2 = div(g, &x_y, y)?;
-                let t = mul(g, &gr, &x_y2)?;
-                (gx, unary::neg(g, &t)?)
+                let gx = if nx { Some(div(g, &gr, y)?) } else { None };
+                let gy = if ny {
+                    let x_y = div(g, x, y)?;
+                    let x_y2 = div(g, &x_y, y)?;
+                    let t = mul(g, &gr, &x_y2)?;
+                    Some(unary::neg(g, &t)?)
+                } else {
+                    None
+                };
+                (gx, gy)
             }
             // d(x^y) = y x^(y-1) dx + x^y log(x) dy, with log(x) taken as 0 where x <= 0
             Kind::Pow => {
-                let one = scalar(g, x.dtype(), 1.0);
-                let ym1 = sub(g, y, &one)?;
-                let p = pow(g, x, &ym1)?;
-                let gy_ = mul(g, &gr, y)?;
-                let gx = mul(g, &gy_, &p)?;
-                let zero = scalar(g, x.dtype(), 0.0);
-                let mask = misc::gt(g, x, &zero)?;
-                let ones = g.constant(Tensor::full(x.dtype(), x.shape(), 1.0));
-                let safe_x = misc::select(g, &mask, x, &ones)?;
-                let log_x = unary::log_h(g, &safe_x)?;
-                let zeros = g.constant(Tensor::zeros(x.dtype(), x.shape()));
-                let log_x = misc::select(g, &mask, &log_x, &zeros)?;
-                let gz = mul(g, &gr, &a.outputs[0])?;
-                (gx, mul(g, &gz, &log_x)?)
+                let gx = if nx {
+                    let one = scalar(g, x.dtype(), 1.0);
+                    let ym1 = sub(g, y, &one)?;
+                    let p = pow(g, x, &ym1)?;
+                    let gy_ = mul(g, &gr, y)?;
+                    Some(mul(g, &gy_, &p)?)
+                } else {
+                    None
+                };
+                let gy = if ny {
+                    let zero = scalar(g, x.dtype(), 0.0);
+                    let mask = misc::gt(g, x, &zero)?;
+                    let ones = g.constant(Tensor::full(x.dtype(), x.shape(), 1.0));
+                    let safe_x = misc::select(g, &mask, x, &ones)?;
+                    let log_x = unary::log_h(g, &safe_x)?;
+                    let zeros = g.constant(Tensor::zeros(x.dtype(), x.shape()));
+                    let log_x = misc::select(g, &mask, &log_x, &zeros)?;
+                    let gz = mul(g, &gr, &a.outputs[0])?;
+                    Some(mul(g, &gz, &log_x)?)
+                } else {
+                    None
+                };
+                (gx, gy)
             }
             // TensorFlow: x gets g where x >= y (Maximum) / x <= y (Minimum), y elsewhere.
             Kind::Maximum | Kind::Minimum => {
@@ -100,8 +120,8 @@ impl Op for Binary {
                     misc::gt(g, x, y)?
                 };
                 let zeros = g.constant(Tensor::zeros(gr.dtype(), gr.shape()));
-                let gx = misc::select(g, &y_wins, &zeros, &gr)?;
-                let gy = misc::select(g, &y_wins, &gr, &zeros)?;
+                let gx = if nx { Some(misc::select(g, &y_wins, &zeros, &gr)?) } else { None };
+                let gy = if ny { Some(misc::select(g, &y_wins, &gr, &zeros)?) } else { None };
                 (gx, gy)
             }
             // d(x-y)^2 = 2(x-y)(dx - dy)
@@ -110,14 +130,13 @@ impl Op for Binary {
                 let two = scalar(g, x.dtype(), 2.0);
                 let t = mul(g, &gr, &d)?;
                 let gx = mul(g, &two, &t)?;
-                let gy = unary::neg(g, &gx)?;
-                (gx, gy)
+                let gy = if ny { Some(unary::neg(g, &gx)?) } else { None };
+                (nx.then_some(gx), gy)
             }
         };
-        Ok(vec![
-            Some(sum_to_shape(g, &gx, x.shape())?),
-            Some(sum_to_shape(g, &gy, y.shape())?),
-        ])
+        let gx = gx.map(|h| sum_to_shape(g, &h, x.shape())).transpose()?;
+        let gy = gy.map(|h| sum_to_shape(g, &h, y.shape())).transpose()?;
+        Ok(vec![gx, gy])
     }
 }
 

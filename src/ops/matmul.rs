@@ -159,27 +159,32 @@ impl Op for MatMul {
         let (x, y) = (&a.inputs[0], &a.inputs[1]);
         let gr = a.grad(g, 0)?;
         let bt = self.batch;
-        let (gx, gy) = match (self.ta, self.tb) {
-            (false, false) => (
-                matmul(g, &gr, y, false, true, bt)?,
-                matmul(g, x, &gr, true, false, bt)?,
-            ),
-            (false, true) => (
-                matmul(g, &gr, y, false, false, bt)?,
-                matmul(g, &gr, x, true, false, bt)?,
-            ),
-            (true, false) => (
-                matmul(g, y, &gr, false, true, bt)?,
-                matmul(g, x, &gr, false, false, bt)?,
-            ),
-            (true, true) => (
-                matmul(g, y, &gr, true, true, bt)?,
-                matmul(g, &gr, x, true, true, bt)?,
-            ),
+        let (x_, y_) = (&gr, &gr);
+        // Which product gives each gradient, per transpose combination (TensorFlow's table).
+        let gx = |g: &mut dyn Graph| match (self.ta, self.tb) {
+            (false, false) => matmul(g, x_, y, false, true, bt),
+            (false, true) => matmul(g, x_, y, false, false, bt),
+            (true, false) => matmul(g, y, x_, false, true, bt),
+            (true, true) => matmul(g, y, x_, true, true, bt),
         };
-        Ok(vec![
-            Some(sum_to_shape(g, &gx, x.shape())?),
-            Some(sum_to_shape(g, &gy, y.shape())?),
-        ])
+        let gy = |g: &mut dyn Graph| match (self.ta, self.tb) {
+            (false, false) => matmul(g, x, y_, true, false, bt),
+            (false, true) => matmul(g, y_, x, true, false, bt),
+            (true, false) => matmul(g, x, y_, false, false, bt),
+            (true, true) => matmul(g, y_, x, true, true, bt),
+        };
+        let gx = if a.needs(0) {
+            let p = gx(g)?;
+            Some(sum_to_shape(g, &p, x.shape())?)
+        } else {
+            None
+        };
+        let gy = if a.needs(1) {
+            let p = gy(g)?;
+            Some(sum_to_shape(g, &p, y.shape())?)
+        } else {
+            None
+        };
+        Ok(vec![gx, gy])
     }
 }

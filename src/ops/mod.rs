@@ -59,9 +59,16 @@ pub struct GradArgs<'a> {
     pub inputs: &'a [Handle],
     pub outputs: &'a [Handle],
     pub grads: &'a [Option<Handle>],
+    /// Which inputs' gradients the sweep will use (the others may be returned as None).
+    pub needs: &'a [bool],
 }
 
 impl GradArgs<'_> {
+    /// Whether the gradient of input `i` is wanted.
+    pub fn needs(&self, i: usize) -> bool {
+        self.needs.get(i).copied().unwrap_or(true)
+    }
+
     /// The gradient of output `i`, or zeros of its shape.
     pub fn grad(&self, g: &mut dyn Graph, i: usize) -> Result<Handle> {
         match self.grads.get(i) {

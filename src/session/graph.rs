@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::ops::{Graph, Handle, Op, TensorId};
 use crate::tape::{Entry, Tape};
 use crate::tensor::Tensor;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 #[derive(Debug, Default)]

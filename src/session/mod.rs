@@ -14,7 +14,7 @@ use crate::ops::{self, Handle, TensorId};
 use crate::tape::{self, Tape};
 use crate::tensor::Tensor;
 use graph::Recorder;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What a ref names.
 #[derive(Clone, Debug)]
@@ -480,7 +480,7 @@ impl Session {
 
     /// Counts refs, tapes and the bytes of every distinct tensor held (saved tensors included).
     pub fn usage(&self) -> Usage {
-        let mut seen: HashSet<TensorId> = HashSet::new();
+        let mut seen: HashSet<TensorId> = HashSet::default();
         let mut bytes = 0usize;
         let mut add = |h: &Handle| {
             if seen.insert(h.id) {

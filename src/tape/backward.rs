@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::invalid;
 use crate::ops::{GradArgs, Graph, Handle, TensorId, binary, index, shape};
 use crate::tensor::Tensor;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 /// Adds `g` into the gradient slot of `id` (accumulating on insert).
@@ -43,7 +43,7 @@ pub fn gradient(
             targets.len()
         ));
     }
-    let mut grads: HashMap<TensorId, Handle> = HashMap::new();
+    let mut grads: HashMap<TensorId, Handle> = HashMap::default();
     for (i, t) in targets.iter().enumerate() {
         if !t.dtype().is_float() {
             continue;
@@ -85,11 +85,11 @@ pub fn gradient(
         if out_grads.iter().all(Option::is_none) {
             continue;
         }
-        let args = GradArgs {
-            inputs: &e.inputs,
-            outputs: &e.outputs,
-            grads: &out_grads,
-        };
+        // An input needs a gradient if the tape tracks it and a source is at or above it.
+        let needs: Vec<bool> = (e.inputs.iter())
+            .map(|x| x.dtype().is_float() && tracked.contains(&x.id) && reach.contains(&x.id))
+            .collect();
+        let args = GradArgs { inputs: &e.inputs, outputs: &e.outputs, grads: &out_grads, needs: &needs };
         let in_grads =
             e.op.gradient(g, &args)
                 .map_err(|err| err.context(format!("gradient of {}", e.op.name())))?;

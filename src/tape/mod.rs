@@ -8,7 +8,8 @@ mod backward;
 pub use backward::{batch_jacobian, gradient, jacobian};
 
 use crate::ops::{Handle, Op, TensorId};
-use std::collections::{BTreeSet, HashSet};
+use rustc_hash::FxHashSet as HashSet;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// One recorded op application; shared by every tape that recorded it.
@@ -85,7 +86,7 @@ impl Tape {
     /// Marks a non-persistent tape as used and frees what it held.
     pub fn consume(&mut self) {
         self.consumed = true;
-        self.tracked = HashSet::new();
+        self.tracked = HashSet::default();
         self.entries = Vec::new();
     }
 
