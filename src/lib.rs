@@ -8,6 +8,7 @@ pub mod conformance;
 pub mod error;
 pub mod kernels;
 pub mod ops;
+pub mod perf;
 pub mod proto;
 pub mod service;
 pub mod session;

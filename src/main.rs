@@ -37,6 +37,15 @@ enum Cmd {
     },
     /// Loads a server with one scenario's requests and reports throughput and latency.
     Bench(gradd::bench::BenchArgs),
+    /// Times kernels and engine workloads in-process (no gRPC), for bench/compare.py.
+    Perf {
+        /// Seconds spent per workload.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Prints the op table (markdown), as in the README.
     Ops,
     /// Writes the API's FileDescriptorSet (for `ghz --protoset` or grpcurl).
@@ -276,6 +285,22 @@ async fn main() -> ExitCode {
         Cmd::Serve(a) => run_serve(*a).await.map(|_| true),
         Cmd::Conformance { files, addr, filter } => run_conformance(files, addr, filter).await,
         Cmd::Bench(a) => run_bench(a).await,
+        Cmd::Perf { seconds, json } => {
+            let ms =
+                tokio::task::spawn_blocking(move || gradd::perf::run_all(Duration::from_secs_f64(seconds)))
+                    .await
+                    .map_err(|e| e.to_string());
+            ms.and_then(|ms| {
+                if json {
+                    println!("{}", serde_json::to_string(&ms).map_err(|e| e.to_string())?);
+                } else {
+                    for m in &ms {
+                        println!("{:<22} {:>12.3} us", m.name, m.seconds * 1e6);
+                    }
+                }
+                Ok(true)
+            })
+        }
         Cmd::Ops => {
             print!("{}", gradd::ops::markdown_table());
             Ok(true)

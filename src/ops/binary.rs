@@ -67,7 +67,10 @@ impl Op for Binary {
             // d(x+y) = dx + dy
             Kind::Add => (nx.then(|| gr.clone()), ny.then(|| gr.clone())),
             // d(x-y) = dx - dy
-            Kind::Sub => (nx.then(|| gr.clone()), if ny { Some(unary::neg(g, &gr)?) } else { None }),
+            Kind::Sub => (
+                nx.then(|| gr.clone()),
+                if ny { Some(unary::neg(g, &gr)?) } else { None },
+            ),
             // d(xy) = y dx + x dy
             Kind::Mul => (
                 if nx { Some(mul(g, &gr, y)?) } else { None },
@@ -120,8 +123,16 @@ impl Op for Binary {
                     misc::gt(g, x, y)?
                 };
                 let zeros = g.constant(Tensor::zeros(gr.dtype(), gr.shape()));
-                let gx = if nx { Some(misc::select(g, &y_wins, &zeros, &gr)?) } else { None };
-                let gy = if ny { Some(misc::select(g, &y_wins, &gr, &zeros)?) } else { None };
+                let gx = if nx {
+                    Some(misc::select(g, &y_wins, &zeros, &gr)?)
+                } else {
+                    None
+                };
+                let gy = if ny {
+                    Some(misc::select(g, &y_wins, &gr, &zeros)?)
+                } else {
+                    None
+                };
                 (gx, gy)
             }
             // d(x-y)^2 = 2(x-y)(dx - dy)

@@ -3,7 +3,7 @@
 
 use super::{Attrs, GradArgs, Graph, Handle, Op, run1, shape};
 use crate::error::{Error, Result};
-use crate::tensor::{DType, Elem, Tensor, norm_axis};
+use crate::tensor::{DType, Elem, Tensor, check_alloc, norm_axis};
 use crate::{invalid, with_elem};
 use ndarray::{ArrayD, Axis, IxDyn, Slice as NdSlice};
 use std::sync::Arc;
@@ -224,8 +224,15 @@ impl Op for Pad {
             ));
         }
         let shape: Vec<usize> = (x.shape().iter().enumerate())
-            .map(|(i, &d)| d + (p[2 * i] + p[2 * i + 1]) as usize)
+            .map(|(i, &d)| {
+                let extra = (p[2 * i] as u64).saturating_add(p[2 * i + 1] as u64);
+                usize::try_from(extra)
+                    .ok()
+                    .and_then(|e| d.checked_add(e))
+                    .unwrap_or(usize::MAX)
+            })
             .collect();
+        check_alloc("Pad", &shape)?;
         with_elem!(x.dtype(), T => {
             let src = T::get(x).ok_or_else(|| Error::Internal("pad dtype".into()))?;
             let mut out = ArrayD::<T>::default(IxDyn(&shape));
@@ -288,6 +295,7 @@ impl Op for Gather {
         let mut shape = p.shape()[..ax].to_vec();
         shape.extend_from_slice(idx.shape());
         shape.extend_from_slice(&p.shape()[ax + 1..]);
+        check_alloc("GatherV2", &shape)?;
         let picked = crate::any_map!(p, |a| a.select(Axis(ax), &ix));
         Ok(vec![shape::reshape_tensor(&picked, &shape)?])
     }

@@ -4,7 +4,7 @@
 use super::fast::{self, Elt};
 use super::{Attrs, GradArgs, Graph, Handle, Op, run1, sum_to_shape};
 use crate::error::{Error, Result};
-use crate::tensor::{Tensor, broadcast_shape};
+use crate::tensor::{Tensor, broadcast_shape, check_alloc};
 use crate::{float_map2, invalid};
 use ndarray::{ArcArray, ArrayD, Axis, Ix2, IxDyn, s};
 use std::sync::Arc;
@@ -57,6 +57,7 @@ fn mnk(op: &str, xs: &[usize], ys: &[usize], ta: bool, tb: bool) -> Result<(usiz
             "{op}: inner dimensions differ: {xs:?} x {ys:?} (transpose_a={ta}, transpose_b={tb})"
         ));
     }
+    check_alloc(op, &[m, n])?;
     Ok((m, k, n))
 }
 
@@ -101,6 +102,9 @@ fn batched<T: Elt>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb:
     let (m, _, n) = mnk("BatchMatMulV2", xs, ys, ta, tb)?;
     let (r, q) = (xs.len(), ys.len());
     let batch = broadcast_shape(&xs[..r - 2], &ys[..q - 2]).map_err(|e| e.context("BatchMatMulV2"))?;
+    let mut out_shape = batch.clone();
+    out_shape.extend_from_slice(&[m, n]);
+    check_alloc("BatchMatMulV2", &out_shape)?;
     let nb: usize = batch.iter().product();
     let full = |tail: &[usize]| {
         let mut v = batch.clone();
@@ -108,6 +112,8 @@ fn batched<T: Elt>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb:
         IxDyn(&v)
     };
     let bad = || invalid!("BatchMatMulV2: cannot broadcast {xs:?} and {ys:?}");
+    check_alloc("BatchMatMulV2", ndarray::Dimension::slice(&full(&xs[r - 2..])))?;
+    check_alloc("BatchMatMulV2", ndarray::Dimension::slice(&full(&ys[q - 2..])))?;
     let xb = x.broadcast(full(&xs[r - 2..])).ok_or_else(bad)?;
     let yb = y.broadcast(full(&ys[q - 2..])).ok_or_else(bad)?;
     let x3 = xb.as_standard_layout().into_owned();

@@ -3,7 +3,7 @@
 
 use super::{Attrs, GradArgs, Graph, Handle, Op, run1, sum_to_shape};
 use crate::error::Result;
-use crate::tensor::{DType, Tensor, norm_axis, zip_broadcast};
+use crate::tensor::{DType, Tensor, check_alloc, norm_axis, zip_broadcast};
 use crate::{invalid, with_elem};
 use ndarray::{ArrayD, Axis, IxDyn};
 use std::sync::Arc;
@@ -133,6 +133,7 @@ impl Op for Select {
         let shape = crate::tensor::broadcast_shape(t.shape(), e.shape())
             .and_then(|s| crate::tensor::broadcast_shape(cond.shape(), &s))
             .map_err(|err| err.context("SelectV2"))?;
+        check_alloc("SelectV2", &shape)?;
         let sh = IxDyn(&shape);
         with_elem!(t.dtype(), T => {
             use crate::tensor::Elem;
@@ -271,8 +272,11 @@ impl Op for OneHot {
         } else {
             norm_axis(self.axis, idx.rank() + 1)?
         };
-        let ix = idx.to_i64_vec();
         let d = self.depth;
+        let mut shape = idx.shape().to_vec();
+        shape.push(d);
+        check_alloc("OneHot", &shape)?;
+        let ix = idx.to_i64_vec();
         // Build with the depth axis last, then move it; out-of-range indices give all-off rows.
         let mut vals = vec![self.off; ix.len() * d];
         for (j, &i) in ix.iter().enumerate() {
@@ -280,8 +284,6 @@ impl Op for OneHot {
                 vals[j * d + i as usize] = self.on;
             }
         }
-        let mut shape = idx.shape().to_vec();
-        shape.push(d);
         let t = Tensor::from_f64s(self.dtype, &shape, &vals)?;
         if ax == idx.rank() {
             return Ok(vec![t]);

@@ -117,8 +117,12 @@ pub fn specs() -> &'static [OpSpec] {
 
 /// Looks an op up by its raw-op name.
 pub fn spec(name: &str) -> Option<&'static OpSpec> {
-    static INDEX: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, &'static OpSpec>> = std::sync::OnceLock::new();
-    INDEX.get_or_init(|| SPECS.iter().map(|s| (s.name, s)).collect()).get(name).copied()
+    static INDEX: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, &'static OpSpec>> =
+        std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| SPECS.iter().map(|s| (s.name, s)).collect())
+        .get(name)
+        .copied()
 }
 
 /// Parses `attrs` for op `name` and checks the number of inputs.

@@ -3,7 +3,7 @@
 
 use super::{Attrs, GradArgs, Graph, Handle, Op, reduce, run1, sum_to_shape};
 use crate::error::{Error, Result};
-use crate::tensor::{Tensor, broadcast_shape, norm_axis};
+use crate::tensor::{Tensor, broadcast_shape, check_alloc, norm_axis};
 use crate::{any_map, invalid};
 use ndarray::{ArcArray, IxDyn};
 use std::sync::Arc;
@@ -259,6 +259,7 @@ impl Op for BroadcastTo {
                 self.shape
             ));
         }
+        check_alloc("BroadcastTo", &self.shape)?;
         let sh = IxDyn(&self.shape);
         let t = any_map!(x, |a| match a.broadcast(sh.clone()) {
             Some(v) => v.to_owned(),
@@ -305,8 +306,9 @@ impl Op for Tile {
             .shape()
             .iter()
             .zip(&self.multiples)
-            .map(|(&d, &m)| d * m)
+            .map(|(&d, &m)| d.checked_mul(m).unwrap_or(usize::MAX))
             .collect();
+        check_alloc("Tile", &out)?;
         // Output index i reads input index i mod d along every axis (also right for m = 0).
         let t = any_map!(x, |a| ndarray::ArrayD::from_shape_fn(IxDyn(&out), |ix| {
             let src: Vec<usize> = (0..a.ndim()).map(|k| ix[k] % a.shape()[k]).collect();

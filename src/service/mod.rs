@@ -38,9 +38,10 @@ pub struct GraddService {
     permits: Arc<Semaphore>,
 }
 
+/// Describes a session without locking it (a Run may hold it for long): the usage is the one
+/// recorded at the end of the session's last request, which includes every release.
 fn describe(cell: &SessionCell) -> pb::Session {
-    let u = cell.lock().refresh_usage();
-    cell.set_last_usage(u);
+    let u = cell.last_usage();
     pb::Session {
         session_id: cell.id.clone(),
         ttl_seconds: cell.ttl.as_secs() as u32,
@@ -51,16 +52,36 @@ fn describe(cell: &SessionCell) -> pb::Session {
     }
 }
 
-fn fail(index: usize, kind: &'static str, error: Error) -> StepFailure {
-    StepFailure {
-        index,
-        kind,
-        subject: String::new(),
-        error,
+/// Why a batch did not complete: the request as a whole was refused (limits, load shedding,
+/// an unknown session), or one of its steps failed.
+enum Failure {
+    Request(Error),
+    Step(StepFailure),
+}
+
+impl Failure {
+    fn to_status(&self) -> Status {
+        match self {
+            Failure::Request(e) => Status::from(e.clone()),
+            Failure::Step(f) => f.to_status(),
+        }
+    }
+
+    fn to_pb(&self) -> pb::StepError {
+        match self {
+            Failure::Request(e) => pb::StepError {
+                code: status::code_of(e) as i32,
+                message: e.to_string(),
+                step_index: 0,
+                step_kind: String::new(),
+                r#ref: String::new(),
+            },
+            Failure::Step(f) => f.to_pb(),
+        }
     }
 }
 
-/// What one batch did: results, or the failure, plus step counts for metrics.
+/// What one batch did: results, or the failed step, plus step counts for metrics.
 struct Batch {
     result: Result<Vec<pb::StepResult>, StepFailure>,
     counts: Vec<(String, u64)>,
@@ -84,12 +105,16 @@ fn execute(
     let mut result = Ok(());
     for (index, s) in steps.into_iter().enumerate() {
         let kind = convert::step_kind_pb(&s);
+        let fail = |error| StepFailure {
+            index,
+            kind,
+            subject: String::new(),
+            error,
+        };
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            result = Err(fail(
-                index,
-                kind,
-                Error::DeadlineExceeded("the client's deadline passed before this step".into()),
-            ));
+            result = Err(fail(Error::DeadlineExceeded(
+                "the client's deadline passed before this step".into(),
+            )));
             break;
         }
         match &s.kind {
@@ -99,12 +124,20 @@ fn execute(
         let step = match convert::step_from_pb(s, limits) {
             Ok(st) => st,
             Err(error) => {
-                result = Err(fail(index, kind, error));
+                result = Err(fail(error));
                 break;
             }
         };
         let subject = step.subject();
-        match session.run_limited(step) {
+        // A panic in an op is a bug; it must not take the session or the server down, and the
+        // client gets INTERNAL for this step rather than a dropped connection.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.run_limited(step)));
+        let ran = ran.unwrap_or_else(|_| {
+            Err(Error::Internal(
+                "the step panicked (a bug in gradd; please report it)".into(),
+            ))
+        });
+        match ran {
             Ok(out) => results.push(convert::output_to_pb(out, raw)),
             Err(error) => {
                 result = Err(StepFailure {
@@ -118,6 +151,8 @@ fn execute(
         }
     }
     cell.set_last_usage(session.refresh_usage());
+    // A long Run renews the TTL when it ends too, so the session never expires under it.
+    cell.touch();
     Batch {
         result: result.map(|_| results),
         counts,
@@ -148,52 +183,75 @@ impl GraddService {
         }
     }
 
-    /// Runs one batch on a blocking thread (kernels never run on the reactor).
+    /// Runs one batch on a blocking thread (kernels never run on the reactor). The concurrency
+    /// permit travels with the computation, so a caller that gives up (deadline) does not free
+    /// its slot while the steps still run.
     async fn run_batch(
         &self,
         cell: Arc<SessionCell>,
         steps: Vec<pb::Step>,
         raw: bool,
         deadline: Option<Instant>,
-    ) -> Result<Vec<pb::StepResult>, StepFailure> {
+    ) -> Result<Vec<pb::StepResult>, Failure> {
         if steps.len() > self.cfg.max_steps_per_run {
-            let e = Error::ResourceExhausted(format!(
+            return Err(Failure::Request(Error::ResourceExhausted(format!(
                 "{} steps in one request exceed the limit of {}",
                 steps.len(),
                 self.cfg.max_steps_per_run
-            ));
-            return Err(fail(self.cfg.max_steps_per_run, "run", e));
+            ))));
         }
-        let Ok(_permit) = self.permits.clone().try_acquire_owned() else {
-            let e = Error::ResourceExhausted(format!(
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            return Err(Failure::Request(Error::ResourceExhausted(format!(
                 "server busy: {} requests are running (the limit); retry with backoff",
                 self.cfg.max_concurrent_requests
-            ));
-            return Err(fail(0, "run", e));
+            ))));
         };
         let limits = self.limits();
-        let batch = tokio::task::spawn_blocking(move || execute(&cell, steps, limits, raw, deadline)).await;
+        let batch = tokio::task::spawn_blocking(move || {
+            let b = execute(&cell, steps, limits, raw, deadline);
+            drop(permit);
+            b
+        })
+        .await;
         match batch {
             Ok(b) => {
                 self.metrics.steps(&b.counts);
-                b.result
+                b.result.map_err(Failure::Step)
             }
-            Err(e) => Err(fail(
-                0,
-                "run",
-                Error::Internal(format!("step execution failed: {e}")),
-            )),
+            Err(e) => Err(Failure::Request(Error::Internal(format!(
+                "step execution failed: {e}"
+            )))),
+        }
+    }
+
+    /// A session for a stream batch: the stream's own (opened on first use) or a named one.
+    fn stream_cell(
+        &self,
+        session_id: &str,
+        own: &mut StreamSession,
+        p: &str,
+    ) -> Result<Arc<SessionCell>, Error> {
+        if !session_id.is_empty() {
+            return self.store.get(session_id, p);
+        }
+        match &own.id {
+            Some((id, _)) => self.store.get(id, p),
+            None => {
+                let c = self.store.create("", Duration::ZERO, p)?;
+                own.id = Some((c.id.clone(), p.to_string()));
+                Ok(c)
+            }
         }
     }
 
     /// Fails if the response would exceed the encode limit (tonic would otherwise cut it off).
-    fn check_size(&self, resp: &pb::RunResponse) -> Result<(), Status> {
+    fn check_size(&self, resp: &pb::RunResponse) -> Result<(), Error> {
         let n = prost::Message::encoded_len(resp);
         if n > self.cfg.max_response_bytes {
-            return Err(Status::from(Error::ResourceExhausted(format!(
+            return Err(Error::ResourceExhausted(format!(
                 "response would be {n} bytes, over the limit of {}: fetch fewer or smaller tensors",
                 self.cfg.max_response_bytes
-            ))));
+            )));
         }
         Ok(())
     }
@@ -250,15 +308,7 @@ impl Gradd for GraddService {
     async fn keep_alive(&self, req: Request<pb::KeepAliveRequest>) -> Result<Response<pb::Session>, Status> {
         let p = principal_of(&req);
         let cell = self.store.get(&req.get_ref().session_id, &p)?;
-        let u = cell.last_usage();
-        Ok(Response::new(pb::Session {
-            session_id: cell.id.clone(),
-            ttl_seconds: cell.ttl.as_secs() as u32,
-            expires_in_seconds: cell.expires_in().as_secs_f64(),
-            refs: u.refs as u32,
-            tapes: u.tapes as u32,
-            bytes: u.bytes as u64,
-        }))
+        Ok(Response::new(describe(&cell)))
     }
 
     async fn delete_session(
@@ -299,8 +349,9 @@ impl Gradd for GraddService {
         }
         match res {
             Ok(results) => {
+                let session_id = if ephemeral { String::new() } else { id };
                 let resp = pb::RunResponse {
-                    session_id: if ephemeral { String::new() } else { id },
+                    session_id,
                     results,
                     error: None,
                 };
@@ -308,8 +359,9 @@ impl Gradd for GraddService {
                 Ok(Response::new(resp))
             }
             Err(f) => {
-                debug!(session = %id, error = %f.message(), "run failed");
-                Err(f.to_status())
+                let st = f.to_status();
+                debug!(session = %id, error = %st.message(), "run failed");
+                Err(st)
             }
         }
     }
@@ -321,6 +373,8 @@ impl Gradd for GraddService {
         req: Request<Streaming<pb::RunRequest>>,
     ) -> Result<Response<RunStreamOut>, Status> {
         let p = principal_of(&req);
+        // grpc-timeout on a stream bounds the whole stream.
+        let deadline = deadline_of(&req);
         let mut inbound = req.into_inner();
         let svc = self.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(16);
@@ -329,33 +383,39 @@ impl Gradd for GraddService {
                 store: svc.store.clone(),
                 id: None,
             };
-            // Ends when the client half-closes, errors or disconnects; `own` then frees the
-            // stream's session.
-            while let Some(msg) = inbound.next().await {
-                let Ok(pb::RunRequest {
+            // Ends when the client half-closes, errors or disconnects, or at the deadline; `own`
+            // then frees the stream's session. A failed batch is reported in-band
+            // (RunResponse.error) and the stream goes on.
+            loop {
+                let next = match deadline {
+                    Some(d) => match tokio::time::timeout_at(d.into(), inbound.next()).await {
+                        Ok(n) => n,
+                        Err(_) => {
+                            let _ = tx
+                                .send(Err(Status::deadline_exceeded("the stream's deadline passed")))
+                                .await;
+                            break;
+                        }
+                    },
+                    None => inbound.next().await,
+                };
+                let Some(Ok(pb::RunRequest {
                     session_id,
                     steps,
                     raw_results,
-                }) = msg
+                })) = next
                 else {
                     break;
                 };
-                let cell = if session_id.is_empty() {
-                    match &own.id {
-                        Some((id, _)) => svc.store.get(id, &p),
-                        None => svc.store.create("", Duration::ZERO, &p).inspect(|c| {
-                            own.id = Some((c.id.clone(), p.clone()));
-                        }),
-                    }
-                } else {
-                    svc.store.get(&session_id, &p)
-                };
-                let reply = match cell {
-                    Err(e) => Err(Status::from(e)),
+                let resp = match svc.stream_cell(&session_id, &mut own, &p) {
+                    Err(e) => pb::RunResponse {
+                        session_id,
+                        results: vec![],
+                        error: Some(Failure::Request(e).to_pb()),
+                    },
                     Ok(cell) => {
                         let id = cell.id.clone();
-                        let res = svc.run_batch(cell, steps, raw_results, None).await;
-                        let resp = match res {
+                        match svc.run_batch(cell, steps, raw_results, deadline).await {
                             Ok(results) => pb::RunResponse {
                                 session_id: id,
                                 results,
@@ -366,11 +426,18 @@ impl Gradd for GraddService {
                                 results: vec![],
                                 error: Some(f.to_pb()),
                             },
-                        };
-                        svc.check_size(&resp).map(|_| resp)
+                        }
                     }
                 };
-                if tx.send(reply).await.is_err() {
+                let resp = match svc.check_size(&resp) {
+                    Ok(()) => resp,
+                    Err(e) => pb::RunResponse {
+                        session_id: resp.session_id,
+                        results: vec![],
+                        error: Some(Failure::Request(e).to_pb()),
+                    },
+                };
+                if tx.send(Ok(resp)).await.is_err() {
                     break;
                 }
             }

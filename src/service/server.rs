@@ -109,6 +109,7 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), BoxError> {
     let tls = cfg.tls.as_ref().map(tls_acceptor).transpose()?;
+    crate::tensor::set_max_elements(cfg.max_tensor_elements);
     let svc = GraddService::new(cfg.clone());
     let (store, metrics) = (svc.store(), svc.metrics());
 
@@ -153,6 +154,8 @@ pub async fn serve_with(
     http.timer(TokioTimer::new())
         .max_concurrent_streams(cfg.max_concurrent_streams);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Connection tasks, so that connections still open after the grace period are closed.
+    let mut conns = tokio::task::JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -167,7 +170,8 @@ pub async fn serve_with(
         };
         let _ = stream.set_nodelay(true);
         let (http, app, watcher, tls) = (http.clone(), app.clone(), graceful.watcher(), tls.clone());
-        tokio::spawn(async move {
+        while conns.try_join_next().is_some() {}
+        conns.spawn(async move {
             let svc = TowerToHyperService::new(app);
             let res = match tls {
                 Some(acc) => match acc.accept(stream).await {
@@ -201,6 +205,7 @@ pub async fn serve_with(
     {
         warn!("grace period over; closing remaining connections");
     }
+    conns.shutdown().await;
     reaper.abort();
     if let Some(t) = metrics_task {
         t.abort();

@@ -186,7 +186,8 @@ impl SessionStore {
     pub fn reap(&self) -> usize {
         let mut map = lock(&self.sessions);
         let before = map.len();
-        map.retain(|_, c| !c.expires_in().is_zero());
+        // A session busy with a request is never reaped under it; the request renews it.
+        map.retain(|_, c| !c.expires_in().is_zero() || c.session.try_lock().is_err());
         before - map.len()
     }
 

@@ -89,7 +89,12 @@ pub fn gradient(
         let needs: Vec<bool> = (e.inputs.iter())
             .map(|x| x.dtype().is_float() && tracked.contains(&x.id) && reach.contains(&x.id))
             .collect();
-        let args = GradArgs { inputs: &e.inputs, outputs: &e.outputs, grads: &out_grads, needs: &needs };
+        let args = GradArgs {
+            inputs: &e.inputs,
+            outputs: &e.outputs,
+            grads: &out_grads,
+            needs: &needs,
+        };
         let in_grads =
             e.op.gradient(g, &args)
                 .map_err(|err| err.context(format!("gradient of {}", e.op.name())))?;

@@ -168,7 +168,7 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
 /// Resolves a possibly negative axis against `rank`.
 pub fn norm_axis(axis: i64, rank: usize) -> Result<usize> {
     let r = rank as i64;
-    if axis < -r || axis >= r.max(1) && axis >= r {
+    if axis < -r || axis >= r {
         return Err(invalid!("axis {axis} is out of range for rank {rank}"));
     }
     Ok(if axis < 0 {
@@ -204,6 +204,27 @@ mod tests {
         assert_eq!(norm_axis(-1, 3).ok(), Some(2));
         assert!(norm_axis(3, 3).is_err());
         assert!(norm_axis(-4, 3).is_err());
+        assert!(norm_axis(0, 0).is_err(), "a scalar has no axis 0");
+    }
+}
+
+/// Most elements any op may allocate for one output (set from the server's
+/// `max_tensor_elements`); checked before allocating, so a request can never ask for more.
+static MAX_ELEMENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1 << 30);
+
+/// Sets the per-tensor element limit for op outputs.
+pub fn set_max_elements(n: usize) {
+    MAX_ELEMENTS.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// RESOURCE_EXHAUSTED if a tensor of `shape` would exceed the element limit (or overflow).
+pub fn check_alloc(op: &str, shape: &[usize]) -> Result<()> {
+    let max = MAX_ELEMENTS.load(std::sync::atomic::Ordering::Relaxed);
+    match shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) {
+        Some(n) if n <= max => Ok(()),
+        _ => Err(crate::error::Error::ResourceExhausted(format!(
+            "{op}: an output of shape {shape:?} exceeds the limit of {max} elements per tensor"
+        ))),
     }
 }
 
@@ -219,6 +240,7 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
         return Ok(Zip::from(a).and(b).map_collect(|&x, &y| f(x, y)));
     }
     let shape = broadcast_shape(a.shape(), b.shape()).map_err(|e| e.context(op))?;
+    check_alloc(op, &shape)?;
     let sh = IxDyn(&shape);
     let (Some(av), Some(bv)) = (a.broadcast(sh.clone()), b.broadcast(sh)) else {
         return Err(invalid!(

@@ -1,0 +1,321 @@
+//! Bearer tokens and principals, TLS and mutual TLS, with certificates made by rcgen.
+
+mod common;
+mod prod;
+
+use common::*;
+use gradd::proto as pb;
+use gradd::proto::gradd_client::GraddClient;
+use gradd::service::auth::Tokens;
+use gradd::service::{ServiceConfig, TlsFiles};
+use prod::*;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use std::sync::Arc;
+use tonic::Code;
+use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+const ALICE: &str = "token-alice-1";
+const BOB: &str = "token-bob-1";
+
+async fn auth_server() -> Server {
+    let cfg = ServiceConfig {
+        tokens: Some(Arc::new(
+            Tokens::parse("alice:token-alice-1,bob:token-bob-1").expect("tokens"),
+        )),
+        ..ServiceConfig::default()
+    };
+    Server::start(cfg).await
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_token_is_unauthenticated() {
+    let server = auth_server().await;
+    let mut c = server.client().await;
+    let err = c
+        .create_session(pb::CreateSessionRequest::default())
+        .await
+        .expect_err("no token");
+    assert_eq!(err.code(), Code::Unauthenticated, "{}", err.message());
+    assert!(
+        err.message().contains("missing bearer token"),
+        "{}",
+        err.message()
+    );
+    let err = c
+        .run(bearer(run_req("", probe_steps()), "token-alice-2"))
+        .await
+        .expect_err("wrong token");
+    assert_eq!(err.code(), Code::Unauthenticated, "{}", err.message());
+    assert!(
+        err.message().contains("invalid bearer token"),
+        "{}",
+        err.message()
+    );
+    let mut basic = tonic::Request::new(pb::CreateSessionRequest::default());
+    basic.metadata_mut().insert(
+        "authorization",
+        "Basic dG9rZW4tYWxpY2UtMQ==".parse().expect("header"),
+    );
+    let err = c.create_session(basic).await.expect_err("not a bearer token");
+    assert_eq!(err.code(), Code::Unauthenticated, "{}", err.message());
+    // The same connection then works with a good token.
+    let ok = c
+        .run(bearer(run_req("", probe_steps()), ALICE))
+        .await
+        .expect("alice")
+        .into_inner();
+    assert_eq!(probe_value(&ok), Some(vec![7.0]));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn one_principals_session_is_not_found_for_another() {
+    let server = auth_server().await;
+    let mut c = server.client().await;
+    let sid = c
+        .create_session(bearer(pb::CreateSessionRequest::default(), ALICE))
+        .await
+        .expect("alice creates")
+        .into_inner()
+        .session_id;
+    c.run(bearer(run_req(&sid, seed_cell()), ALICE))
+        .await
+        .expect("alice runs");
+
+    let get = || pb::GetSessionRequest {
+        session_id: sid.clone(),
+    };
+    let err = c
+        .get_session(bearer(get(), BOB))
+        .await
+        .expect_err("bob cannot see it");
+    assert_eq!(err.code(), Code::NotFound, "{}", err.message());
+    assert!(err.message().contains("not found"), "{}", err.message());
+    let err = c
+        .run(bearer(run_req(&sid, vec![fetch(&["loss"])]), BOB))
+        .await
+        .expect_err("bob cannot run in it");
+    assert_eq!(err.code(), Code::NotFound, "{}", err.message());
+    let err = c
+        .keep_alive(bearer(
+            pb::KeepAliveRequest {
+                session_id: sid.clone(),
+            },
+            BOB,
+        ))
+        .await
+        .expect_err("bob cannot renew it");
+    assert_eq!(err.code(), Code::NotFound, "{}", err.message());
+    let del = c
+        .delete_session(bearer(
+            pb::DeleteSessionRequest {
+                session_id: sid.clone(),
+            },
+            BOB,
+        ))
+        .await
+        .expect("delete is idempotent")
+        .into_inner();
+    assert!(!del.deleted, "bob deleted alice's session");
+
+    let s = c
+        .get_session(bearer(get(), ALICE))
+        .await
+        .expect("still alice's")
+        .into_inner();
+    assert!(s.refs > 0 && s.bytes > 0, "{s:?}");
+    let ok = c
+        .run(bearer(run_req(&sid, vec![fetch(&["loss"])]), ALICE))
+        .await
+        .expect("alice still runs")
+        .into_inner();
+    assert_eq!(ok.results[0].values[0].r#ref, "loss");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn health_needs_no_token() {
+    let server = auth_server().await;
+    let mut h = HealthClient::new(server.channel().await);
+    let st = h
+        .check(HealthCheckRequest {
+            service: "readiness".into(),
+        })
+        .await
+        .expect("health without a token")
+        .into_inner();
+    assert_eq!(st.status(), ServingStatus::Serving);
+    server.stop().await;
+}
+
+// ------------------------------------------------------------------------------------------
+// TLS
+
+struct Pki {
+    ca_pem: String,
+    server_cert: String,
+    server_key: String,
+    client_cert: String,
+    client_key: String,
+}
+
+/// A CA, a server certificate for "localhost" and a client certificate, all signed by it.
+fn pki() -> Pki {
+    let ca_key = KeyPair::generate().expect("ca key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, "gradd test CA");
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca_cert = ca.self_signed(&ca_key).expect("self-signed CA");
+    let issuer = Issuer::new(ca, ca_key);
+
+    let leaf = |names: Vec<String>, eku: ExtendedKeyUsagePurpose| {
+        let key = KeyPair::generate().expect("key");
+        let mut p = CertificateParams::new(names).expect("params");
+        p.distinguished_name.push(DnType::CommonName, "gradd test");
+        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        p.extended_key_usages = vec![eku];
+        let cert = p.signed_by(&key, &issuer).expect("sign");
+        (cert.pem(), key.serialize_pem())
+    };
+    let (server_cert, server_key) = leaf(vec!["localhost".into()], ExtendedKeyUsagePurpose::ServerAuth);
+    let (client_cert, client_key) = leaf(
+        vec!["client.gradd.test".into()],
+        ExtendedKeyUsagePurpose::ClientAuth,
+    );
+    Pki {
+        ca_pem: ca_cert.pem(),
+        server_cert,
+        server_key,
+        client_cert,
+        client_key,
+    }
+}
+
+async fn tls_server(p: &Pki, mutual: bool) -> Server {
+    let cfg = ServiceConfig {
+        tls: Some(TlsFiles {
+            cert_pem: p.server_cert.clone().into_bytes(),
+            key_pem: p.server_key.clone().into_bytes(),
+            client_ca_pem: mutual.then(|| p.ca_pem.clone().into_bytes()),
+        }),
+        ..ServiceConfig::default()
+    };
+    Server::start(cfg).await
+}
+
+fn tls_endpoint(server: &Server, p: &Pki, identity: bool) -> Endpoint {
+    let mut tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(&p.ca_pem))
+        .domain_name("localhost");
+    if identity {
+        tls = tls.identity(Identity::from_pem(&p.client_cert, &p.client_key));
+    }
+    Endpoint::from_shared(format!("https://{}", server.addr))
+        .expect("endpoint")
+        .tls_config(tls)
+        .expect("tls config")
+}
+
+#[tokio::test]
+async fn tls_round_trip_runs_the_seed_cell() {
+    let p = pki();
+    let server = tls_server(&p, false).await;
+    let ch = tls_endpoint(&server, &p, false)
+        .connect()
+        .await
+        .expect("TLS connect");
+    let mut c = GraddClient::new(ch.clone());
+    let r = c
+        .run(run_req("", seed_cell()))
+        .await
+        .expect("seed cell over TLS")
+        .into_inner();
+    assert_eq!(r.results.len(), seed_cell().len());
+    let loss = r
+        .results
+        .last()
+        .and_then(|x| x.values[0].tensor.as_ref())
+        .expect("loss");
+    assert_eq!(loss.shape, Vec::<i64>::new());
+    assert!(loss.float_val[0] > 0.0);
+    let st = HealthClient::new(ch)
+        .check(HealthCheckRequest::default())
+        .await
+        .expect("health over TLS")
+        .into_inner();
+    assert_eq!(st.status(), ServingStatus::Serving);
+
+    // A plaintext client gets nowhere (tonic reports a transport error, at connect or at
+    // the first call), and the server keeps serving TLS clients.
+    let plain = Endpoint::from_shared(server.url())
+        .expect("endpoint")
+        .connect()
+        .await;
+    if let Ok(ch) = plain {
+        let res = GraddClient::new(ch).run(run_req("", probe_steps())).await;
+        assert!(res.is_err(), "plaintext against TLS was served: {res:?}");
+    }
+    let ch = tls_endpoint(&server, &p, false)
+        .connect()
+        .await
+        .expect("TLS connect again");
+    GraddClient::new(ch)
+        .run(run_req("", probe_steps()))
+        .await
+        .expect("still serving");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn mutual_tls_requires_a_client_certificate_from_the_ca() {
+    let p = pki();
+    let server = tls_server(&p, true).await;
+
+    // Without a client certificate the handshake fails: at connect, or at the first call.
+    let refused = match tls_endpoint(&server, &p, false).connect().await {
+        Err(_) => true,
+        Ok(ch) => GraddClient::new(ch)
+            .run(run_req("", probe_steps()))
+            .await
+            .is_err(),
+    };
+    assert!(refused, "a client without a certificate was served");
+
+    // A certificate from another CA is refused too.
+    let other = pki();
+    let foreign = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(&p.ca_pem))
+        .domain_name("localhost")
+        .identity(Identity::from_pem(&other.client_cert, &other.client_key));
+    let ep = Endpoint::from_shared(format!("https://{}", server.addr))
+        .expect("endpoint")
+        .tls_config(foreign)
+        .expect("tls config");
+    let refused = match ep.connect().await {
+        Err(_) => true,
+        Ok(ch) => GraddClient::new(ch)
+            .run(run_req("", probe_steps()))
+            .await
+            .is_err(),
+    };
+    assert!(refused, "a certificate from a foreign CA was accepted");
+
+    let ch = tls_endpoint(&server, &p, true)
+        .connect()
+        .await
+        .expect("mTLS connect");
+    let r = GraddClient::new(ch)
+        .run(run_req("", seed_cell()))
+        .await
+        .expect("seed cell over mTLS")
+        .into_inner();
+    assert_eq!(r.results.len(), seed_cell().len());
+    server.stop().await;
+}
