@@ -306,7 +306,7 @@ impl Op for Tile {
             .shape()
             .iter()
             .zip(&self.multiples)
-            .map(|(&d, &m)| d.checked_mul(m).unwrap_or(usize::MAX))
+            .map(|(&d, &m)| d.saturating_mul(m))
             .collect();
         check_alloc("Tile", &out)?;
         // Output index i reads input index i mod d along every axis (also right for m = 0).
