@@ -1,6 +1,10 @@
 //! The `gradd` command line: `serve`, `conformance`, `bench`, `ops`, `protoset`.
 
 use clap::{Parser, Subcommand};
+
+/// Small tensors make the engine allocation-bound; mimalloc halves that cost versus glibc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use gradd::service::auth::Tokens;
 use gradd::service::{ServiceConfig, TlsFiles, serve, serve_with};
 use std::net::SocketAddr;
