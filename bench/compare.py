@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Runs the same workloads in gradd (in-process, `gradd perf --json`), numpy and TensorFlow
-eager, one after another in ONE run on this machine, and prints a table of ratios.
+"""Runs the same workloads in gradd (in-process, `gradd perf --json`), numpy, TensorFlow eager
+and PyTorch eager (each optional), one after another in ONE run on this machine, and prints a
+table of ratios.
 
-    python3 -m venv .venv-bench && .venv-bench/bin/pip install tensorflow-cpu numpy
+    python3 -m venv .venv-bench && .venv-bench/bin/pip install tensorflow-cpu torch numpy
     .venv-bench/bin/python bench/compare.py [--seconds 2] [--bin target/release/gradd]
 
 Ratios are "gradd / peer" for throughput (higher is better) and "gradd time / peer time" for
@@ -116,6 +117,62 @@ def tf_workloads(budget):
     return out, tf.__version__
 
 
+def torch_workloads(budget):
+    try:
+        import torch
+    except ImportError:
+        return None, None
+    torch.set_grad_enabled(False)
+    out = {}
+    for n in (256, 1024, 2048):
+        a = torch.from_numpy(data(n * n, 1).reshape(n, n))
+        b = torch.from_numpy(data(n * n, 2).reshape(n, n))
+        c = torch.empty(n, n)
+        out[f"matmul_f32_{n}"] = median_time(lambda: torch.matmul(a, b, out=c), budget)
+    n = 16 << 20
+    a, b, c = torch.from_numpy(data(n, 1)), torch.from_numpy(data(n, 2)), torch.empty(n)
+    out["add_f32_16M"] = median_time(lambda: torch.add(a, b, out=c), budget)
+    out["memcpy_f32_16M"] = median_time(lambda: c.copy_(a), budget)
+    for label, n in (("1M", 1 << 20), ("16M", 16 << 20)):
+        a, c = torch.from_numpy(data(n, 3)), torch.empty(n)
+        out[f"exp_f32_{label}"] = median_time(lambda: torch.exp(a, out=c), budget)
+        out[f"tanh_f32_{label}"] = median_time(lambda: torch.tanh(a, out=c), budget)
+        out[f"sum_f32_{label}"] = median_time(lambda: a.sum(), budget)
+    torch.set_grad_enabled(True)
+
+    w = torch.randn(3, 2, requires_grad=True)
+    bb = torch.zeros(2, requires_grad=True)
+    x = torch.tensor([[1.0, 2.0, 3.0]])
+
+    def seed():
+        y = x @ w + bb
+        loss = (y ** 2).mean()
+        return torch.autograd.grad(loss, [w, bb])
+
+    out["engine_seed_cell"] = median_time(seed, budget)
+
+    def init(shape, fan_in):
+        lim = 1.0 / np.sqrt(fan_in)
+        return (torch.rand(*shape) * 2 * lim - lim).requires_grad_()
+
+    w1, b1 = init((784, 512), 784), torch.zeros(512, requires_grad=True)
+    w2, b2 = init((512, 512), 512), torch.zeros(512, requires_grad=True)
+    w3, b3 = init((512, 10), 512), torch.zeros(10, requires_grad=True)
+    xb = torch.from_numpy((np.arange(128 * 784) % 255).reshape(128, 784).astype(np.float32) / 255.0)
+    labels = torch.from_numpy(np.arange(128) % 10)
+    params = [w1, b1, w2, b2, w3, b3]
+
+    def mlp():
+        h = torch.relu(xb @ w1 + b1)
+        h = torch.relu(h @ w2 + b2)
+        logits = h @ w3 + b3
+        loss = torch.nn.functional.cross_entropy(logits, labels)
+        return torch.autograd.grad(loss, params)
+
+    out["engine_mlp128_step"] = median_time(mlp, budget)
+    return out, torch.__version__
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=2.0, help="time per workload")
@@ -129,6 +186,7 @@ def main():
     gradd = {m["name"]: m for m in json.loads(raw)}
     npy = numpy_workloads(args.seconds)
     tfw, tf_version = tf_workloads(args.seconds)
+    thw, torch_version = torch_workloads(args.seconds)
 
     def rate(name, secs):
         m = gradd[name]
@@ -138,8 +196,10 @@ def main():
             return m["work"] / secs / 1e9
         return None
 
-    print(f"machine: {os.cpu_count()} cpus; numpy {np.__version__}; tensorflow {tf_version or 'not installed'}")
-    hdr = f"{'workload':<20} {'unit':>8} {'gradd':>10} {'numpy':>10} {'tf':>10} {'gradd/np':>9} {'gradd/tf':>9}"
+    print(f"machine: {os.cpu_count()} cpus; numpy {np.__version__}; tensorflow {tf_version or 'not installed'}; "
+          f"torch {torch_version or 'not installed'}")
+    hdr = (f"{'workload':<20} {'unit':>12} {'gradd':>10} {'numpy':>10} {'tf':>10} {'torch':>10} "
+           f"{'gradd/np':>9} {'gradd/tf':>9} {'gradd/pt':>9}")
     print(hdr)
     print("-" * len(hdr))
     rows = []
@@ -147,22 +207,25 @@ def main():
         g = m["seconds"]
         n_t = npy.get(name)
         t_t = (tfw or {}).get(name)
+        p_t = (thw or {}).get(name)
         if m["unit"] in ("GFLOP/s", "GB/s"):
-            cols = [rate(name, g), rate(name, n_t) if n_t else None, rate(name, t_t) if t_t else None]
+            cols = [rate(name, g)] + [rate(name, v) if v else None for v in (n_t, t_t, p_t)]
             ratio = lambda peer: (cols[0] / peer) if peer else None  # noqa: E731
-            r_np, r_tf = ratio(cols[1]), ratio(cols[2])
+            r_np, r_tf, r_pt = ratio(cols[1]), ratio(cols[2]), ratio(cols[3])
             unit = m["unit"]
         else:
             scale = 1e6 if m["unit"] == "us" else 1e3
-            cols = [g * scale, n_t * scale if n_t else None, t_t * scale if t_t else None]
+            cols = [g * scale] + [v * scale if v else None for v in (n_t, t_t, p_t)]
             r_np = None
             r_tf = (g / t_t) if t_t else None
+            r_pt = (g / p_t) if p_t else None
             unit = m["unit"] + " (time)"
         fmt = lambda v: f"{v:10.2f}" if v is not None else f"{'-':>10}"  # noqa: E731
         fr = lambda v: f"{v:8.2f}x" if v is not None else f"{'-':>9}"  # noqa: E731
-        print(f"{name:<20} {unit:>8} {fmt(cols[0])} {fmt(cols[1])} {fmt(cols[2])} {fr(r_np)} {fr(r_tf)}")
+        print(f"{name:<20} {unit:>12} {fmt(cols[0])} {fmt(cols[1])} {fmt(cols[2])} {fmt(cols[3])} "
+              f"{fr(r_np)} {fr(r_tf)} {fr(r_pt)}")
         rows.append({"name": name, "unit": unit, "gradd": cols[0], "numpy": cols[1], "tf": cols[2],
-                     "gradd_over_numpy": r_np, "gradd_over_tf": r_tf})
+                     "torch": cols[3], "gradd_over_numpy": r_np, "gradd_over_tf": r_tf, "gradd_over_torch": r_pt})
     add, cp = gradd["add_f32_16M"], gradd["memcpy_f32_16M"]
     bw = lambda m: m["work"] / m["seconds"] / 1e9  # noqa: E731
     print(f"\nadd 16M vs memcpy 16M (gradd, same run): {bw(add):.1f} / {bw(cp):.1f} GB/s = {bw(add) / bw(cp):.2f}x")

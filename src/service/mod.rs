@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
-use tracing::{Instrument, debug, info, info_span};
+use tracing::{Instrument, debug, info_span};
 
 #[derive(Clone)]
 pub struct GraddService {
@@ -292,7 +292,7 @@ impl Gradd for GraddService {
         let cell = self
             .store
             .create(&session_id, Duration::from_secs(ttl_seconds as u64), &p)?;
-        info!(session = %cell.id, principal = %p, "session created");
+        debug!(session = %cell.id, principal = %p, "session created");
         Ok(Response::new(describe(&cell)))
     }
 
@@ -319,7 +319,7 @@ impl Gradd for GraddService {
         let id = &req.get_ref().session_id;
         let deleted = self.store.delete(id, &p);
         if deleted {
-            info!(session = %id, "session deleted");
+            debug!(session = %id, "session deleted");
         }
         Ok(Response::new(pb::DeleteSessionResponse { deleted }))
     }

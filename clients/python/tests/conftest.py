@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import sys
 
 import grpc
@@ -55,7 +56,7 @@ class Server:
     def start(self, timeout=60.0):
         self.addr = f"127.0.0.1:{_free_port()}"
         self.proc = subprocess.Popen([self.binary, "serve", "--addr", self.addr],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self._log())
         channel = grpc.insecure_channel(self.addr)
         try:
             grpc.channel_ready_future(channel).result(timeout=timeout)
@@ -69,6 +70,13 @@ class Server:
         finally:
             channel.close()
         return self
+
+    def _log(self):
+        # The server's log goes to a file, never to a pipe nobody drains: a full pipe would
+        # block the server's writes and hang every test after it.
+        if getattr(self, "log", None) is None:
+            self.log = tempfile.TemporaryFile()
+        return self.log
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -84,7 +92,7 @@ class Server:
         addr = self.addr
         self.stop()
         self.proc = subprocess.Popen([self.binary, "serve", "--addr", addr],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self._log())
         channel = grpc.insecure_channel(addr)
         try:
             grpc.channel_ready_future(channel).result(timeout=60)
