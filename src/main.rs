@@ -68,6 +68,9 @@ struct ServeArgs {
     /// Serve Prometheus metrics (GET /metrics) on this address.
     #[arg(long, env = "GRADD_METRICS_ADDR")]
     metrics_addr: Option<SocketAddr>,
+    /// Log filter (tracing EnvFilter syntax), e.g. `info` or `gradd=debug`.
+    #[arg(long, env = "GRADD_LOG", default_value = "info")]
+    log: String,
     /// Log format: pretty or json.
     #[arg(long, env = "GRADD_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
     log_format: String,
@@ -127,8 +130,8 @@ struct ServeArgs {
     grace_period: u64,
 }
 
-fn init_logs(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("GRADD_LOG")
+fn init_logs(format: &str, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -209,7 +212,7 @@ fn config(a: &ServeArgs) -> Result<ServiceConfig, String> {
 }
 
 async fn run_serve(a: ServeArgs) -> Result<(), String> {
-    init_logs(&a.log_format);
+    init_logs(&a.log_format, &a.log);
     let cfg = config(&a)?;
     let listener = tokio::net::TcpListener::bind(a.addr)
         .await

@@ -207,9 +207,17 @@ impl GraddService {
             ))));
         };
         let limits = self.limits();
+        // The RPC's span (with the session id) follows the work onto the compute thread.
+        let span = tracing::Span::current();
         let batch = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let n = steps.len();
             let b = execute(&cell, steps, limits, raw, deadline);
             drop(permit);
+            match &b.result {
+                Ok(_) => debug!(steps = n, "run finished"),
+                Err(f) => debug!(steps = n, error = %f.message(), "run failed"),
+            }
             b
         })
         .await;
@@ -358,11 +366,7 @@ impl Gradd for GraddService {
                 self.check_size(&resp)?;
                 Ok(Response::new(resp))
             }
-            Err(f) => {
-                let st = f.to_status();
-                debug!(session = %id, error = %st.message(), "run failed");
-                Err(st)
-            }
+            Err(f) => Err(f.to_status()),
         }
     }
 

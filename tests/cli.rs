@@ -1,0 +1,70 @@
+//! The `gradd` binary's own surface: `serve --help` documents every limit and its default, and
+//! JSON logs carry a span per Run with the session id.
+
+mod common;
+mod prod;
+
+use common::*;
+use gradd::proto::gradd_client::GraddClient;
+
+#[test]
+fn serve_help_documents_every_limit_and_its_default() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradd"))
+        .args(["serve", "--help"])
+        .env_remove("GRADD_ADDR")
+        .output()
+        .expect("run gradd serve --help");
+    let help = String::from_utf8_lossy(&out.stdout);
+    let flags = [
+        "--max-sessions ",
+        "--max-sessions-per-principal",
+        "--session-memory-bytes",
+        "--max-tensor-elements",
+        "--max-steps",
+        "--max-message-bytes",
+        "--max-response-bytes",
+        "--max-concurrent-requests",
+        "--max-concurrent-streams",
+        "--session-ttl",
+        "--max-session-ttl",
+        "--grace-period",
+    ];
+    // clap prints each option as a block: the flag line, its doc, then `[env: ..] [default: ..]`.
+    let blocks: Vec<&str> = help.split("\n      --").collect();
+    for f in flags {
+        let name = f.trim().trim_start_matches("--");
+        let block = blocks
+            .iter()
+            .find(|b| b.starts_with(&format!("{name} ")) || b.starts_with(&format!("{name}\n")))
+            .unwrap_or_else(|| panic!("{f} missing from serve --help:\n{help}"));
+        assert!(
+            block.contains("[default: "),
+            "{f} has no default in serve --help: {block}"
+        );
+        assert!(
+            block.contains("[env: GRADD_"),
+            "{f} has no GRADD_* variable: {block}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn json_logs_carry_a_span_per_run_with_the_session_id() {
+    let mut child = prod::spawn_gradd(&["--log", "gradd=debug"], None).await;
+    let mut c = GraddClient::connect(format!("http://{}", child.addr))
+        .await
+        .expect("connect");
+    let sid = new_session(&mut c).await;
+    c.run(run_req(&sid, seed_cell())).await.expect("run");
+    prod::sigterm(&child.child);
+    let status = child.child.wait().await.expect("wait");
+    assert!(status.success(), "gradd exited with {status}");
+    let lines = child.log.await.expect("log task");
+    let run_line = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "run finished")
+        .unwrap_or_else(|| panic!("no `run finished` event in {lines:#?}"));
+    assert_eq!(run_line["span"]["name"], "run", "{run_line}");
+    assert_eq!(run_line["span"]["session"], sid.as_str(), "{run_line}");
+}
