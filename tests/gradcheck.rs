@@ -670,3 +670,75 @@ fn check_chain(rng: &mut Rng, shape: &[usize], len: usize) -> Result<(), String>
     }
     Ok(())
 }
+
+/// Second derivatives through Relu's fused gradient (ReluGrad): y = relu(x)^2 has
+/// d2y/dx2 = 2 where x > 0 and 0 elsewhere (TensorFlow's convention at the kink).
+#[test]
+fn second_derivative_through_relu() {
+    let x = Tensor::from_f64s(DType::F64, &[4], &[-1.5, -0.2, 0.3, 2.0]).expect("x");
+    let mut s = Session::new();
+    let run = |s: &mut Session, st: Step| s.run_step(st).expect("step");
+    let tape = |t: &str| Step::Tape {
+        tape: t.into(),
+        persistent: false,
+        watch_accessed_variables: true,
+    };
+    let op = |name: &str, inputs: &[&str], out: &str| Step::Op {
+        op: name.into(),
+        inputs: inputs.iter().map(|s| s.to_string()).collect(),
+        attrs: AttrMap::new(),
+        outputs: vec![out.into()],
+    };
+    let grad = |t: &str, target: &str, out: Vec<String>| Step::Gradient {
+        tape: t.into(),
+        targets: vec![target.into()],
+        sources: vec!["x".into()],
+        output_gradients: vec![],
+        unconnected_zero: false,
+        outputs: out,
+        fetch: true,
+    };
+    run(
+        &mut s,
+        Step::Constant {
+            name: "x".into(),
+            value: x,
+        },
+    );
+    run(&mut s, tape("outer"));
+    run(
+        &mut s,
+        Step::Watch {
+            tape: "outer".into(),
+            refs: vec!["x".into()],
+        },
+    );
+    run(&mut s, tape("inner"));
+    run(
+        &mut s,
+        Step::Watch {
+            tape: "inner".into(),
+            refs: vec!["x".into()],
+        },
+    );
+    run(&mut s, op("Relu", &["x"], "r"));
+    run(&mut s, op("Mul", &["r", "r"], "y"));
+    run(&mut s, op("Sum", &["y"], "l"));
+    run(&mut s, Step::Stop { tape: "inner".into() });
+    let first = run(&mut s, grad("inner", "l", vec!["g".into()]));
+    let g = first.values[0]
+        .tensor
+        .clone()
+        .expect("first derivative")
+        .to_f64_vec();
+    assert_eq!(g, vec![0.0, 0.0, 0.6, 4.0]);
+    run(&mut s, op("Sum", &["g"], "gs"));
+    run(&mut s, Step::Stop { tape: "outer".into() });
+    let second = run(&mut s, grad("outer", "gs", vec![]));
+    let h = second.values[0]
+        .tensor
+        .clone()
+        .expect("second derivative")
+        .to_f64_vec();
+    assert_eq!(h, vec![0.0, 0.0, 2.0, 2.0]);
+}
