@@ -159,6 +159,19 @@ fn xent<T: Elt>(logits: &ArcArray<T, IxDyn>, labels: &ArcArray<T, IxDyn>) -> (Ar
     (loss, back)
 }
 
+/// Sparse cross-entropy of each row through the kernel: (loss, softmax - one_hot(labels)).
+/// None when the logits are not contiguous (or a label is out of range, checked earlier).
+fn sparse_xent<T: Elt>(logits: &ArcArray<T, IxDyn>, labels: &[i64]) -> Option<(ArrayD<T>, ArrayD<T>)> {
+    let l = logits.as_slice()?;
+    let (rows, cols) = (logits.shape()[0], logits.shape()[1]);
+    let mut back = vec![T::zero(); rows * cols];
+    let mut loss = vec![T::zero(); rows];
+    crate::kernels::sparse_softmax_cross_entropy_rows(l, labels, rows, cols, &mut loss, &mut back).ok()?;
+    let loss = ArrayD::from_shape_vec(IxDyn(&[rows]), loss).ok()?;
+    let back = ArrayD::from_shape_vec(IxDyn(&[rows, cols]), back).ok()?;
+    Some((loss, back))
+}
+
 #[derive(Debug)]
 pub struct SoftmaxXent {
     pub sparse: bool,
@@ -201,6 +214,20 @@ impl Op for SoftmaxXent {
             let ix = labels.to_i64_vec();
             if let Some(bad) = ix.iter().find(|&&i| i < 0 || i as usize >= c) {
                 return Err(invalid!("{op}: label {bad} is outside the valid range [0, {c})"));
+            }
+            // Contiguous logits go straight to the fused sparse kernel; the dense one-hot
+            // labels below are only the fallback for strided logits.
+            let fast = match logits {
+                Tensor::F32(l) => {
+                    sparse_xent(l, &ix).map(|(lo, bp)| (Tensor::from_float(lo), Tensor::from_float(bp)))
+                }
+                Tensor::F64(l) => {
+                    sparse_xent(l, &ix).map(|(lo, bp)| (Tensor::from_float(lo), Tensor::from_float(bp)))
+                }
+                _ => None,
+            };
+            if let Some((loss, backprop)) = fast {
+                return Ok(vec![loss, backprop]);
             }
             let mut v = vec![0.0; b * c];
             for (r, &i) in ix.iter().enumerate() {
