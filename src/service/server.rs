@@ -66,6 +66,10 @@ impl Default for ServiceConfig {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The health services reported: overall, the Kubernetes-style probes, and gradd itself. Set to
+/// SERVING at start and NOT_SERVING on shutdown.
+const HEALTH_NAMES: [&str; 4] = ["", "readiness", "liveness", "gradd.v1.Gradd"];
+
 fn tls_acceptor(t: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, BoxError> {
     use tokio_rustls::rustls;
     let certs = rustls_pemfile::certs(&mut t.cert_pem.as_slice()).collect::<Result<Vec<_>, _>>()?;
@@ -114,7 +118,7 @@ pub async fn serve_with(
     let (store, metrics) = (svc.store(), svc.metrics());
 
     let (health, health_svc) = tonic_health::server::health_reporter();
-    for name in ["", "readiness", "liveness", "gradd.v1.Gradd"] {
+    for name in HEALTH_NAMES {
         health.set_service_status(name, ServingStatus::Serving).await;
     }
     let reflection = || {
@@ -194,7 +198,7 @@ pub async fn serve_with(
     }
 
     // Shutdown: report NOT_SERVING, stop accepting, let in-flight requests finish.
-    for name in ["", "readiness", "liveness", "gradd.v1.Gradd"] {
+    for name in HEALTH_NAMES {
         health.set_service_status(name, ServingStatus::NotServing).await;
     }
     drop(listener);
