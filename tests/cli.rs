@@ -68,3 +68,24 @@ async fn json_logs_carry_a_span_per_run_with_the_session_id() {
     assert_eq!(run_line["span"]["name"], "run", "{run_line}");
     assert_eq!(run_line["span"]["session"], sid.as_str(), "{run_line}");
 }
+
+/// Op names a client makes up are counted as `unknown_op`, so they cannot grow the metrics'
+/// label set (and the server's memory) without bound.
+#[tokio::test]
+async fn made_up_op_names_do_not_become_metric_labels() {
+    let server = prod::Server::start_with_metrics(gradd::service::ServiceConfig::default()).await;
+    let mut c = server.client().await;
+    let sid = new_session(&mut c).await;
+    for name in ["Bogus1", "Bogus2"] {
+        let steps = vec![constant("a", f32_tensor(&[1], &[1.0])), op(name, &["a"], &["y"])];
+        assert!(c.run(run_req(&sid, steps)).await.is_err());
+    }
+    c.run(run_req(&sid, vec![op("Exp", &["a"], &["e"])]))
+        .await
+        .expect("run");
+    let text = server.metrics().await;
+    assert!(!text.contains("Bogus"), "{text}");
+    assert!(text.contains("gradd_steps_total{op=\"unknown_op\"} 2"), "{text}");
+    assert!(text.contains("gradd_steps_total{op=\"Exp\"} 1"), "{text}");
+    server.stop().await;
+}

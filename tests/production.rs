@@ -588,7 +588,7 @@ async fn metrics_expose_rpc_and_session_series() {
         "{text}"
     );
     assert_eq!(
-        sample(&text, "gradd_steps_total{op=\"Frobnicate\"}"),
+        sample(&text, "gradd_steps_total{op=\"unknown_op\"}"),
         Some(1.0),
         "{text}"
     );

@@ -29,7 +29,7 @@ struct Inner {
     started: BTreeMap<Method, u64>,
     handled: BTreeMap<(Method, &'static str), u64>,
     seconds: BTreeMap<Method, Hist>,
-    steps: BTreeMap<String, u64>,
+    steps: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Default)]
@@ -60,10 +60,10 @@ impl Metrics {
     }
 
     /// Adds one Run's step counts (op name, or the step kind for non-op steps).
-    pub fn steps(&self, counts: &[(String, u64)]) {
+    pub fn steps(&self, counts: &[(&'static str, u64)]) {
         let mut i = lock(&self.inner);
         for (k, n) in counts {
-            *i.steps.entry(k.clone()).or_default() += n;
+            *i.steps.entry(*k).or_default() += n;
         }
     }
 

@@ -84,7 +84,7 @@ impl Failure {
 /// What one batch did: results, or the failed step, plus step counts for metrics.
 struct Batch {
     result: Result<Vec<pb::StepResult>, StepFailure>,
-    counts: Vec<(String, u64)>,
+    counts: Vec<(&'static str, u64)>,
 }
 
 /// Runs the steps in order on one session; stops at the first failure or at the deadline.
@@ -97,10 +97,10 @@ fn execute(
 ) -> Batch {
     let mut session = cell.lock();
     let mut results = Vec::with_capacity(steps.len());
-    let mut counts: Vec<(String, u64)> = Vec::new();
-    let mut count = |k: &str| match counts.iter_mut().find(|(n, _)| n == k) {
+    let mut counts: Vec<(&'static str, u64)> = Vec::new();
+    let mut count = |k: &'static str| match counts.iter_mut().find(|(n, _)| *n == k) {
         Some((_, c)) => *c += 1,
-        None => counts.push((k.to_string(), 1)),
+        None => counts.push((k, 1)),
     };
     let mut result = Ok(());
     for (index, s) in steps.into_iter().enumerate() {
@@ -118,7 +118,9 @@ fn execute(
             break;
         }
         match &s.kind {
-            Some(pb::step::Kind::Op(o)) => count(&o.op),
+            // Only registered op names become metric labels: a client sending made-up names
+            // must not grow the label set (and the memory behind it) without bound.
+            Some(pb::step::Kind::Op(o)) => count(crate::ops::spec(&o.op).map_or("unknown_op", |sp| sp.name)),
             _ => count(kind),
         }
         let step = match convert::step_from_pb(s, limits) {
