@@ -295,6 +295,7 @@ fn convert(st: &J) -> Result<(pb::Step, Expect), String> {
             inputs: strs(st.get("inputs")),
             attrs,
             outputs: strs(st.get("outputs")),
+            quiet: false,
         };
         (K::Op(op), Expect::Nothing)
     } else if st.get("stop").is_some() {

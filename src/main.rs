@@ -113,6 +113,11 @@ struct ServeArgs {
     /// Most steps in one Run request.
     #[arg(long, env = "GRADD_MAX_STEPS", default_value_t = 100_000)]
     max_steps: usize,
+    /// Steps estimated at no more than this many work units (about one element or
+    /// multiply-add each) run on the thread that decoded the request instead of being handed
+    /// to a compute thread; 0 sends every Run to the compute pool.
+    #[arg(long, env = "GRADD_INLINE_WORK", default_value_t = gradd::service::DEFAULT_INLINE_WORK)]
+    inline_work: usize,
     /// Largest request message, in bytes (larger: RESOURCE_EXHAUSTED).
     #[arg(long, env = "GRADD_MAX_MESSAGE_BYTES", default_value_t = 256 << 20)]
     max_message_bytes: usize,
@@ -175,6 +180,7 @@ fn config(a: &ServeArgs) -> Result<ServiceConfig, String> {
     cfg.store.session_memory_bytes = a.session_memory_bytes;
     cfg.max_tensor_elements = a.max_tensor_elements;
     cfg.max_steps_per_run = a.max_steps;
+    cfg.inline_work = (a.inline_work > 0).then_some(a.inline_work);
     cfg.max_message_bytes = a.max_message_bytes;
     cfg.max_response_bytes = a.max_response_bytes;
     cfg.max_concurrent_requests = a.max_concurrent_requests;

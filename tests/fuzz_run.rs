@@ -200,12 +200,13 @@ fn step() -> BoxedStrategy<pb::Step> {
             })
         }),
         1 => (tape_name(), names()).prop_map(|(tape, refs)| K::Watch(pb::WatchStep { tape, refs })),
-        6 => (op_name(), names(), attrs(), names()).prop_map(|(op, inputs, attrs, outputs)| {
+        6 => (op_name(), names(), attrs(), names(), any::<bool>()).prop_map(|(op, inputs, attrs, outputs, quiet)| {
             K::Op(pb::OpStep {
                 op,
                 inputs,
                 attrs,
                 outputs,
+                quiet,
             })
         }),
         1 => tape_ref().prop_map(K::Stop),

@@ -243,6 +243,7 @@ pub fn step_from_pb(s: pb::Step, limits: DecodeLimits) -> Result<Step> {
             inputs,
             attrs,
             outputs,
+            quiet: _,
         }) => {
             let attrs = (attrs.iter())
                 .map(|(k, v)| Ok((k.clone(), attr_from_pb(k, v)?)))

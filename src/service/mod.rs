@@ -1,15 +1,17 @@
-//! The tonic service: a thin adapter that validates and converts wire messages, runs steps on
-//! a compute thread (never on the reactor), and converts results and errors back. Transport
+//! The tonic service: a thin adapter that validates and converts wire messages, runs steps
+//! (small ones where the request was decoded, anything bigger on a compute thread, see
+//! `exec.rs`), and converts results and errors back. Transport
 //! concerns (TLS, deadlines, health, reflection, shutdown) live in `server.rs` and `layer.rs`.
 
 pub mod auth;
 pub mod convert;
+mod exec;
 pub mod layer;
 pub mod metrics;
 pub mod server;
 pub mod status;
 
-pub use server::{ServiceConfig, TlsFiles, serve, serve_with};
+pub use server::{DEFAULT_INLINE_WORK, ServiceConfig, TlsFiles, serve, serve_with};
 
 use crate::error::Error;
 use crate::proto as pb;
@@ -18,6 +20,7 @@ use crate::session::SessionStore;
 use crate::session::store::SessionCell;
 use auth::principal_of;
 use convert::DecodeLimits;
+use exec::{Exec, Progress};
 use layer::Deadline;
 use metrics::Metrics;
 use status::StepFailure;
@@ -81,86 +84,6 @@ impl Failure {
     }
 }
 
-/// What one batch did: results, or the failed step, plus step counts for metrics.
-struct Batch {
-    result: Result<Vec<pb::StepResult>, StepFailure>,
-    counts: Vec<(&'static str, u64)>,
-}
-
-/// Runs the steps in order on one session; stops at the first failure or at the deadline.
-fn execute(
-    cell: &SessionCell,
-    steps: Vec<pb::Step>,
-    limits: DecodeLimits,
-    raw: bool,
-    deadline: Option<Instant>,
-) -> Batch {
-    let mut session = cell.lock();
-    let mut results = Vec::with_capacity(steps.len());
-    let mut counts: Vec<(&'static str, u64)> = Vec::new();
-    let mut count = |k: &'static str| match counts.iter_mut().find(|(n, _)| *n == k) {
-        Some((_, c)) => *c += 1,
-        None => counts.push((k, 1)),
-    };
-    let mut result = Ok(());
-    for (index, s) in steps.into_iter().enumerate() {
-        let kind = convert::step_kind_pb(&s);
-        let fail = |error| StepFailure {
-            index,
-            kind,
-            subject: String::new(),
-            error,
-        };
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            result = Err(fail(Error::DeadlineExceeded(
-                "the client's deadline passed before this step".into(),
-            )));
-            break;
-        }
-        match &s.kind {
-            // Only registered op names become metric labels: a client sending made-up names
-            // must not grow the label set (and the memory behind it) without bound.
-            Some(pb::step::Kind::Op(o)) => count(crate::ops::spec(&o.op).map_or("unknown_op", |sp| sp.name)),
-            _ => count(kind),
-        }
-        let step = match convert::step_from_pb(s, limits) {
-            Ok(st) => st,
-            Err(error) => {
-                result = Err(fail(error));
-                break;
-            }
-        };
-        let subject = step.subject();
-        // A panic in an op is a bug; it must not take the session or the server down, and the
-        // client gets INTERNAL for this step rather than a dropped connection.
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.run_limited(step)));
-        let ran = ran.unwrap_or_else(|_| {
-            Err(Error::Internal(
-                "the step panicked (a bug in gradd; please report it)".into(),
-            ))
-        });
-        match ran {
-            Ok(out) => results.push(convert::output_to_pb(out, raw)),
-            Err(error) => {
-                result = Err(StepFailure {
-                    index,
-                    kind,
-                    subject,
-                    error,
-                });
-                break;
-            }
-        }
-    }
-    cell.set_last_usage(session.refresh_usage());
-    // A long Run renews the TTL when it ends too, so the session never expires under it.
-    cell.touch();
-    Batch {
-        result: result.map(|_| results),
-        counts,
-    }
-}
-
 impl GraddService {
     pub fn new(cfg: ServiceConfig) -> GraddService {
         GraddService {
@@ -208,17 +131,37 @@ impl GraddService {
                 self.cfg.max_concurrent_requests
             ))));
         };
-        let limits = self.limits();
+        let mut exec = Exec::new(steps, self.limits(), raw, deadline);
+        // Small steps run right here (no hand-off); the session stays locked from here until
+        // the batch ends, on whichever thread that is.
+        let mut held = None;
+        if let Some(max) = self.cfg.inline_work
+            && let Some(mut session) = cell.try_lock()
+        {
+            match exec.advance(&cell, &mut session, Some(max)) {
+                Progress::Done => {
+                    drop(session);
+                    drop(permit);
+                    let b = exec.finish();
+                    debug!(inline = true, ok = b.result.is_ok(), "run finished");
+                    self.metrics.steps(&b.counts);
+                    return b.result.map_err(Failure::Step);
+                }
+                Progress::Heavy => held = Some(session),
+            }
+        }
         // The RPC's span (with the session id) follows the work onto the compute thread.
         let span = tracing::Span::current();
         let batch = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let n = steps.len();
-            let b = execute(&cell, steps, limits, raw, deadline);
+            let mut session = held.unwrap_or_else(|| cell.lock());
+            exec.advance(&cell, &mut session, None);
+            drop(session);
             drop(permit);
+            let b = exec.finish();
             match &b.result {
-                Ok(_) => debug!(steps = n, "run finished"),
-                Err(f) => debug!(steps = n, error = %f.message(), "run failed"),
+                Ok(_) => debug!("run finished"),
+                Err(f) => debug!(error = %f.message(), "run failed"),
             }
             b
         })

@@ -33,6 +33,9 @@ pub struct ServiceConfig {
     pub store: StoreConfig,
     pub max_tensor_elements: usize,
     pub max_steps_per_run: usize,
+    /// Work bound under which steps run without a hand-off to a compute thread (see
+    /// `exec.rs`); None: every Run goes to the blocking pool.
+    pub inline_work: Option<usize>,
     /// Largest request message (decode limit).
     pub max_message_bytes: usize,
     /// Largest response message (encode limit).
@@ -47,12 +50,16 @@ pub struct ServiceConfig {
     pub tls: Option<TlsFiles>,
 }
 
+/// About 30 us of single-threaded work: under the cost of waking a compute thread and back.
+pub const DEFAULT_INLINE_WORK: usize = 32 << 10;
+
 impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             store: StoreConfig::default(),
             max_tensor_elements: 64 << 20,
             max_steps_per_run: 100_000,
+            inline_work: Some(DEFAULT_INLINE_WORK),
             max_message_bytes: 256 << 20,
             max_response_bytes: 256 << 20,
             max_concurrent_requests: 1024,

@@ -1,6 +1,7 @@
 //! Session: everything one client holds (refs, variables, tapes) and the executor that runs
 //! steps on it. A session is used by one request at a time (the store serializes access).
 
+mod cost;
 mod graph;
 mod step;
 pub mod store;

@@ -35,12 +35,19 @@ impl Default for StoreConfig {
 
 /// One session and its bookkeeping. `session` is locked for the duration of one request, so
 /// requests on one session run one after another while different sessions run in parallel.
+type SessionMutex = parking_lot::Mutex<Session>;
+
+/// A lock on a session that may be sent to another thread (and unlocked there).
+pub type SessionGuard = parking_lot::ArcMutexGuard<parking_lot::RawMutex, Session>;
+
 #[derive(Debug)]
 pub struct SessionCell {
     pub id: String,
     pub principal: String,
     pub ttl: Duration,
-    pub session: Mutex<Session>,
+    /// Locked for a whole request. An owned (Arc) guard can move from the thread that
+    /// decoded the request to a compute thread without unlocking in between.
+    session: Arc<SessionMutex>,
     last_used: Mutex<Instant>,
     /// Usage as of the end of the last request (read by metrics without locking the session).
     last_usage: Mutex<Usage>,
@@ -57,8 +64,13 @@ impl SessionCell {
         self.ttl.saturating_sub(used.elapsed())
     }
 
-    pub fn lock(&self) -> MutexGuard<'_, Session> {
-        lock(&self.session)
+    pub fn lock(&self) -> SessionGuard {
+        self.session.lock_arc()
+    }
+
+    /// The session if no request holds it.
+    pub fn try_lock(&self) -> Option<SessionGuard> {
+        self.session.try_lock_arc()
     }
 
     pub fn usage(&self) -> Usage {
@@ -150,7 +162,9 @@ impl SessionStore {
             id: id.clone(),
             principal: principal.to_string(),
             ttl,
-            session: Mutex::new(Session::with_budget(self.config.session_memory_bytes)),
+            session: Arc::new(SessionMutex::new(Session::with_budget(
+                self.config.session_memory_bytes,
+            ))),
             last_used: Mutex::new(Instant::now()),
             last_usage: Mutex::new(Usage::default()),
         });
@@ -187,7 +201,7 @@ impl SessionStore {
         let mut map = lock(&self.sessions);
         let before = map.len();
         // A session busy with a request is never reaped under it; the request renews it.
-        map.retain(|_, c| !c.expires_in().is_zero() || c.session.try_lock().is_err());
+        map.retain(|_, c| !c.expires_in().is_zero() || c.session.is_locked());
         before - map.len()
     }
 

@@ -106,6 +106,11 @@ impl Tape {
             .flat_map(|e| e.inputs.iter().chain(e.outputs.iter()))
     }
 
+    /// The recorded entries, oldest first.
+    pub fn entries(&self) -> &[Arc<Entry>] {
+        &self.entries
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

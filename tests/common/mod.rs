@@ -100,6 +100,7 @@ pub fn op(name: &str, inputs: &[&str], outputs: &[&str]) -> pb::Step {
         inputs: inputs.iter().map(|s| s.to_string()).collect(),
         attrs: Default::default(),
         outputs: outputs.iter().map(|s| s.to_string()).collect(),
+        quiet: false,
     }))
 }
 

@@ -15,7 +15,7 @@ import weakref
 
 import grpc
 
-from . import _errors
+from . import _enc, _errors
 from ._proto import gradd_pb2 as pb
 from ._proto import gradd_pb2_grpc as pb_grpc
 
@@ -49,18 +49,23 @@ def format_frame(frame):
 
 
 class _Pending:
-    """A queued step. `on_result(StepResult | None)` runs when the step ran (None: it ran but
-    the Run failed later, so its result was not returned); `on_fail(err)` when it failed or was
-    skipped. `tape` is set on stop/pause/resume steps, re-sent if skipped by a failure."""
+    """A queued step (the bytes of one gradd.v1.Step). `on_result(StepResult | None)` runs when
+    the step ran (None: it ran but the Run failed later, so its result was not returned);
+    `on_fail(err)` when it failed or was skipped. `tape` is set on stop/pause/resume steps,
+    re-sent if skipped by a failure. An op step carries its output tensors in `outs` instead of
+    callbacks (`quiet`: the server returns no values for them, their shapes are known)."""
 
-    __slots__ = ("step", "frame", "on_result", "on_fail", "tape")
+    __slots__ = ("step", "frame", "on_result", "on_fail", "tape", "outs", "quiet")
 
-    def __init__(self, step, frame, on_result=None, on_fail=None, tape=None):
+    def __init__(self, step, frame, on_result=None, on_fail=None, tape=None, outs=None,
+                 quiet=False):
         self.step = step
         self.frame = frame
         self.on_result = on_result
         self.on_fail = on_fail
         self.tape = tape
+        self.outs = outs
+        self.quiet = quiet
 
 
 class Session:
@@ -83,6 +88,7 @@ class Session:
         self._id = None
         self._channel = None
         self._stub = None
+        self._run_raw = None
         self._lock = threading.RLock()
         self._queue = []
         self._release_refs = []
@@ -119,6 +125,8 @@ class Session:
                 return
             self._channel = grpc.insecure_channel(self.addr, options=_CHANNEL_OPTIONS)
             self._stub = pb_grpc.GraddStub(self._channel)
+            # Run takes and returns bytes: the request is framed from pre-encoded steps.
+            self._run_raw = self._channel.unary_unary("/gradd.v1.Gradd/Run")
             try:
                 s = self._stub.CreateSession(
                     pb.CreateSessionRequest(session_id=self._requested_id,
@@ -208,13 +216,17 @@ class Session:
         self._counter += 1
         return f"{prefix}{self._counter}"
 
-    def enqueue(self, step, frame=None, on_result=None, on_fail=None, tape=None):
+    def enqueue(self, step, frame=None, on_result=None, on_fail=None, tape=None, outs=None,
+                quiet=False):
+        """Queues a step: a generated `pb.Step` or the bytes of one (see _enc.py)."""
         if self._lost is not None:
             raise self._lost
         if self._closed:
             raise _errors.GraddError(f"session on {self.addr} is closed")
+        if type(step) is not bytes:
+            step = step.SerializeToString()
         with self._lock:
-            self._queue.append(_Pending(step, frame, on_result, on_fail, tape))
+            self._queue.append(_Pending(step, frame, on_result, on_fail, tape, outs, quiet))
             if len(self._queue) >= self.max_pending:
                 self.flush()
 
@@ -236,20 +248,26 @@ class Session:
             refs, self._release_refs = self._release_refs, []
             tapes, self._release_tapes = self._release_tapes, []
             if refs or tapes:
-                steps.append(pb.Step(release=pb.ReleaseStep(refs=refs, tapes=tapes)))
+                steps.append(_enc.release_step(refs, tapes))
             self.run_count += 1
             self.steps_sent += len(steps)
             try:
-                resp = self._stub.Run(pb.RunRequest(session_id=self._id, steps=steps, raw_results=True),
-                                      timeout=self.timeout)
+                data = self._run_raw(_enc.run_request(self._id, steps), timeout=self.timeout)
             except grpc.RpcError as e:
                 self._release_refs[:0] = refs
                 self._release_tapes[:0] = tapes
                 raise self._fail_batch(pending, e) from None
-            results = resp.results
+            results = pb.RunResponse.FromString(data).results
+            n = len(results)
             for i, p in enumerate(pending):
-                if p.on_result is not None:
-                    p.on_result(results[i] if i < len(results) else None)
+                outs = p.outs
+                if outs is not None:
+                    if not p.quiet and i < n:
+                        for t, v in zip(outs, results[i].values):
+                            if t is not None and not v.none:
+                                t._set_from_proto(v.tensor)
+                elif p.on_result is not None:
+                    p.on_result(results[i] if i < n else None)
 
     def _fail_batch(self, pending, e):
         code, details = e.code(), e.details() or ""
@@ -262,8 +280,7 @@ class Session:
                 where = format_frame(pending[-1].frame) if pending else ""
                 err = cls(f"Run on {self.addr} failed: {code.name}: {details}{where}", code=code)
             for p in pending:
-                if p.on_fail is not None:
-                    p.on_fail(err)
+                _failed(p, err)
             return err
         idx = int(m.group(1))
         frame = pending[idx].frame
@@ -275,8 +292,7 @@ class Session:
             if p.on_result is not None:
                 p.on_result(None)
         for p in pending[idx:]:
-            if p.on_fail is not None:
-                p.on_fail(err)
+            _failed(p, err)
         # Keep the server's tape stack in step with Python's: the `with` blocks were exited.
         redo = [_Pending(p.step, p.frame) for p in pending[idx + 1:]
                 if p.tape is not None and p.tape._on_server]
@@ -289,6 +305,16 @@ class Session:
         for tape in self._active_tapes:
             if tape._recording:
                 tape._record(op, inputs, outputs)
+
+
+def _failed(p, err):
+    """A queued step failed or was skipped: its outputs carry the error."""
+    if p.outs is not None:
+        for t in p.outs:
+            if t is not None:
+                t._error = err
+    elif p.on_fail is not None:
+        p.on_fail(err)
 
 
 class _AsDefault:

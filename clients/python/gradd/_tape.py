@@ -9,11 +9,10 @@ gradients recorded by an outer tape, a consumed tape) is left to the server: the
 is flushed at once and its answer returned.
 """
 import warnings
-import weakref
 
 import numpy as np
 
-from . import _dtypes, _errors, _wire
+from . import _dtypes, _enc, _errors, _wire
 from ._proto import gradd_pb2 as pb
 from ._session import get_session, user_frame
 from ._tensor import Tensor, Variable, _Ops, convert_to_tensor
@@ -125,18 +124,27 @@ class GradientTape:
             raise ValueError("Tape is still recording, This can happen if you try to "
                              "re-enter an already-active tape.")
         session = get_session()
+        if self._name is not None:
+            # Re-entered: the server's tape under the old name is unreachable from here on.
+            self._session.release(tape=self._name)
         self._session = session
         self._name = session.new_ref("tape")
         self._entered, self._exited, self._paused, self._consumed = True, False, False, False
         self._on_server = False
         self._error = None
         self._tracked, self._unknown = {}, set()
-        session.enqueue(pb.Step(tape=pb.TapeStep(tape=self._name, persistent=self._persistent,
-                                                 watch_accessed_variables=self._wav)),
+        session.enqueue(_enc.tape_step(self._name, self._persistent, self._wav),
                         user_frame(), on_result=self._created, on_fail=self._poison)
         session._active_tapes.append(self)
-        weakref.finalize(self, session.release, None, self._name).atexit = False
         return self
+
+    def __del__(self):
+        # Releases the server's tape with the next Run (cheaper than a weakref.finalize).
+        try:
+            if self._name is not None:
+                self._session.release(tape=self._name)
+        except AttributeError:  # never fully constructed
+            pass
 
     def __exit__(self, *exc):
         session = self._session
@@ -144,7 +152,7 @@ class GradientTape:
         if self in session._active_tapes:
             session._active_tapes.remove(self)
         if session._lost is None and not session._closed:
-            session.enqueue(pb.Step(stop=pb.TapeRef(tape=self._name)), user_frame(), tape=self)
+            session.enqueue(_enc.stop_step(self._name), user_frame(), tape=self)
         return False
 
     def _created(self, r):
@@ -337,12 +345,10 @@ class GradientTape:
             if o is not None:
                 o._awaiting = fetch
         if kind == "gradient":
-            step = pb.Step(gradient=pb.GradientStep(
-                tape=self._name, targets=t_refs, sources=s_refs, unconnected=unconnected,
-                outputs=out_refs, fetch=fetch))
-            for g, t in zip(output_gradients or (), targets):
-                g = convert_to_tensor(g, dtype_hint=t._dtype)
-                step.gradient.output_gradients.append(_wire.to_proto(np.asarray(g.numpy())))
+            ogs = [_wire.encode(np.asarray(convert_to_tensor(g, dtype_hint=t._dtype).numpy()))
+                   for g, t in zip(output_gradients or (), targets)]
+            step = _enc.gradient_step(self._name, t_refs, s_refs, unconnected, out_refs, fetch,
+                                      ogs)
         elif kind == "jacobian":
             step = pb.Step(jacobian=pb.JacobianStep(
                 tape=self._name, target=t_refs[0], sources=s_refs, unconnected=unconnected,

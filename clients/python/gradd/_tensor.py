@@ -10,7 +10,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtypes, _errors, _shapes, _wire
+from . import _dtypes, _enc, _errors, _shapes, _wire
 from ._proto import gradd_pb2 as pb
 from ._session import get_session, user_frame
 
@@ -137,20 +137,17 @@ def _convert(value, dtype, dtype_hint):
 
 
 def _attr(v):
-    a = pb.AttrValue()
+    """An attr value normalized for _enc.attr_entry: bool, int, float, str, DType or a tuple
+    of ints."""
     if isinstance(v, (bool, np.bool_)):
-        a.b = bool(v)
-    elif isinstance(v, _dtypes.DType):
-        a.s = v.name
-    elif isinstance(v, numbers.Integral):
-        a.i = int(v)
-    elif isinstance(v, numbers.Real):
-        a.f = float(v)
-    elif isinstance(v, str):
-        a.s = v
-    else:
-        a.ints.values.extend(int(x) for x in v)
-    return a
+        return bool(v)
+    if isinstance(v, (_dtypes.DType, str)):
+        return v
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, numbers.Real):
+        return float(v)
+    return tuple(int(x) for x in v)
 
 
 def _session_of(inputs):
@@ -167,8 +164,14 @@ def _session_of(inputs):
 
 def run_op(op, inputs, attrs=None, n_out=1):
     """Queues OpStep `op` on `inputs` (tensors, variables or Python values) and returns its
-    `n_out` output Tensors (shapes/dtypes inferred locally where possible)."""
-    attrs = {k: v for k, v in (attrs or {}).items() if v is not None}
+    `n_out` output Tensors (shapes/dtypes inferred locally where possible). The step is
+    `quiet` (no values come back for it) when every output's shape and dtype is known here."""
+    attr_bytes = b""
+    if attrs:
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+        attr_bytes = b"".join([_enc.attr_entry(k, _attr(v)) for k, v in sorted(attrs.items())])
+    else:
+        attrs = {}
     inputs = [x if isinstance(x, _Ops) else convert_to_tensor(x) for x in inputs]
     session = _session_of(inputs)
     frame = user_frame()
@@ -176,30 +179,12 @@ def run_op(op, inputs, attrs=None, n_out=1):
     shapes, dtypes = _shapes.infer(op, [x._shape for x in inputs], [x._dtype for x in inputs],
                                    attrs, n_out)
     outs = [Tensor._remote(session, session.new_ref(), dtypes[i], shapes[i]) for i in range(n_out)]
-    step = pb.Step(op=pb.OpStep(op=op, inputs=refs, outputs=[o._ref for o in outs],
-                                attrs={k: _attr(v) for k, v in attrs.items()}))
+    quiet = None not in dtypes and all(s is not None and None not in s for s in shapes)
+    step = _enc.op_step(op, refs, [o._ref for o in outs], attr_bytes, quiet)
     if session._active_tapes:
         session._record(op, inputs, outs)
-    session.enqueue(step, frame, on_result=_result_setter(outs), on_fail=_poisoner(outs))
+    session.enqueue(step, frame, outs=outs, quiet=quiet)
     return outs
-
-
-def _result_setter(tensors):
-    def on_result(r):
-        if r is None:
-            return
-        for t, v in zip(tensors, r.values):
-            if t is not None and not v.none:
-                t._set_from_proto(v.tensor)
-    return on_result
-
-
-def _poisoner(tensors):
-    def on_fail(err):
-        for t in tensors:
-            if t is not None:
-                t._error = err
-    return on_fail
 
 
 def fetch(tensors):
@@ -416,7 +401,7 @@ class Tensor(_Ops):
     """An immutable value: local (numpy) or bound to a ref in a session."""
 
     __slots__ = ("_session", "_ref", "_dtype", "_shape", "_value", "_error", "_uploads",
-                 "_awaiting", "__weakref__")
+                 "_up_session", "_up_ref", "_awaiting", "__weakref__")
 
     def __init__(self, *a, **k):
         raise TypeError("use gradd.constant(...) or gradd.convert_to_tensor(...)")
@@ -431,6 +416,7 @@ class Tensor(_Ops):
         t._value = arr
         t._error = None
         t._uploads = None
+        t._up_session = t._up_ref = None
         t._awaiting = False
         return t
 
@@ -444,9 +430,20 @@ class Tensor(_Ops):
         t._value = None
         t._error = None
         t._uploads = None
+        t._up_session = t._up_ref = None
         t._awaiting = False
-        weakref.finalize(t, session.release, ref).atexit = False
         return t
+
+    def __del__(self):
+        # Releases the server's copies with the next Run (cheaper than a weakref.finalize per
+        # tensor, which the seed cell would pay five times an iteration).
+        try:
+            if self._ref is not None:
+                self._session._release_refs.append(self._ref)
+            elif self._up_session is not None:
+                self._up_session._release_refs.append(self._up_ref)
+        except AttributeError:  # never fully constructed
+            pass
 
     def _ref_in(self, session, frame=None):
         if self._error is not None:
@@ -455,6 +452,15 @@ class Tensor(_Ops):
             return self._ref
         if self._session is not None:
             raise ValueError("tensors from different gradd sessions cannot be mixed")
+        if self._up_session is session:
+            return self._up_ref
+        if self._up_session is None:
+            # The common case: a local value used in one session (released by __del__).
+            ref = self._up_ref = session.new_ref("c")
+            self._up_session = session
+            session.enqueue(_enc.constant_step(ref, _wire.encode(self._value)),
+                            frame or user_frame(), on_fail=self._forget_upload)
+            return ref
         if self._uploads is None:
             self._uploads = weakref.WeakKeyDictionary()
         ref = self._uploads.get(session)
@@ -466,10 +472,14 @@ class Tensor(_Ops):
             def forget(err):  # the upload did not run: upload again on next use
                 if uploads.get(session) == ref:
                     del uploads[session]
-            session.enqueue(pb.Step(constant=pb.ConstantStep(ref=ref, value=_wire.to_proto(self._value))),
+            session.enqueue(_enc.constant_step(ref, _wire.encode(self._value)),
                             frame or user_frame(), on_fail=forget)
             weakref.finalize(self, session.release, ref).atexit = False
         return ref
+
+    def _forget_upload(self, err):
+        """The upload did not run: upload again on next use."""
+        self._up_session = self._up_ref = None
 
     def _set_from_proto(self, t):
         self._dtype = _dtypes.from_enum(t.dtype)

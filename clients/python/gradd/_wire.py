@@ -1,8 +1,10 @@
 """numpy <-> gradd.v1.Tensor. Uploads use little-endian `raw` bytes; results are read from
 `raw` or from the typed field, whichever the server filled."""
+import math
+
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _enc
 from ._proto import gradd_pb2 as pb
 
 _LE = {d.enum: np.dtype(d.as_numpy_dtype).newbyteorder("<") for d in _dtypes.ALL}
@@ -26,17 +28,22 @@ def to_proto(arr, dtype=None, out=None):
     return t
 
 
+def encode(arr, dtype=None):
+    """The bytes of a gradd.v1.Tensor for a numpy array (cast to `dtype` if given)."""
+    dtype = _dtypes.as_dtype(dtype if dtype is not None else arr.dtype)
+    arr = np.asarray(arr, dtype=_LE[dtype.enum], order="C")
+    return _enc.tensor(dtype.enum, arr.shape, arr.tobytes())
+
+
 def from_proto(t):
     """Decodes a Tensor into a numpy array (native byte order, writable)."""
-    dtype = _dtypes.from_enum(t.dtype)
+    enum = t.dtype
+    dtype = _dtypes.from_enum(enum)
     shape = tuple(t.shape)
-    le = _LE[dtype.enum]
-    if t.raw:
-        arr = np.frombuffer(t.raw, dtype=le)
-    else:
-        arr = np.asarray(getattr(t, _FIELD[t.dtype]), dtype=le)
-    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    if arr.size != n:
+    raw = t.raw
+    le = _LE[enum]
+    arr = np.frombuffer(raw, dtype=le) if raw else np.asarray(getattr(t, _FIELD[enum]), dtype=le)
+    if arr.size != math.prod(shape):
         raise ValueError(f"tensor of shape {list(shape)} carries {arr.size} values")
     return arr.astype(dtype.as_numpy_dtype, copy=True).reshape(shape)
 

@@ -217,7 +217,7 @@ class IntList(_message.Message):
     def __init__(self, values: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class OpStep(_message.Message):
-    __slots__ = ("op", "inputs", "attrs", "outputs")
+    __slots__ = ("op", "inputs", "attrs", "outputs", "quiet")
     class AttrsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -229,11 +229,13 @@ class OpStep(_message.Message):
     INPUTS_FIELD_NUMBER: _ClassVar[int]
     ATTRS_FIELD_NUMBER: _ClassVar[int]
     OUTPUTS_FIELD_NUMBER: _ClassVar[int]
+    QUIET_FIELD_NUMBER: _ClassVar[int]
     op: str
     inputs: _containers.RepeatedScalarFieldContainer[str]
     attrs: _containers.MessageMap[str, AttrValue]
     outputs: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, op: _Optional[str] = ..., inputs: _Optional[_Iterable[str]] = ..., attrs: _Optional[_Mapping[str, AttrValue]] = ..., outputs: _Optional[_Iterable[str]] = ...) -> None: ...
+    quiet: bool
+    def __init__(self, op: _Optional[str] = ..., inputs: _Optional[_Iterable[str]] = ..., attrs: _Optional[_Mapping[str, AttrValue]] = ..., outputs: _Optional[_Iterable[str]] = ..., quiet: _Optional[bool] = ...) -> None: ...
 
 class GradientStep(_message.Message):
     __slots__ = ("tape", "targets", "sources", "output_gradients", "unconnected", "outputs", "fetch")
