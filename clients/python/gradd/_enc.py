@@ -35,7 +35,16 @@ def _len(tag, payload):
 
 
 def _strs(tag, items):
-    return b"".join([_len(tag, s.encode()) for s in items])
+    """Repeated string field. Refs are short ASCII (the client names them), so the fields are
+    built as one str and encoded once; anything longer or non-ASCII takes the general path."""
+    t = _STR_TAG[tag]
+    try:
+        return "".join([t + chr(len(s)) + s for s in items]).encode("ascii")
+    except UnicodeEncodeError:  # a length >= 128 (chr >= 128) or a non-ASCII name
+        return b"".join([_len(tag, s.encode()) for s in items])
+
+
+_STR_TAG = {bytes((b,)): chr(b) for b in range(128)}
 
 
 # -- Tensor ------------------------------------------------------------------------------------

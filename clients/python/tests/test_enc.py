@@ -33,12 +33,12 @@ def test_tensor_round_trips_through_the_generated_parser():
 def test_op_step_with_attrs_and_quiet():
     attrs = {"axis": (0, -1), "keep_dims": True, "alpha": 0.25, "dtype": float32,
              "transpose_a": False, "depth": 300, "name": "x" * 200, "empty": ()}
-    b = _enc.op_step("Sum", ["t1", "c" * 150], ["t3", ""],
+    b = _enc.op_step("Sum", ["t1", "c" * 150, "é"], ["t3", ""],
                      b"".join(_enc.attr_entry(k, v) for k, v in attrs.items()), quiet=True)
     s = parse_step(b)
     assert s.WhichOneof("kind") == "op"
     o = s.op
-    assert (o.op, list(o.inputs), list(o.outputs), o.quiet) == ("Sum", ["t1", "c" * 150],
+    assert (o.op, list(o.inputs), list(o.outputs), o.quiet) == ("Sum", ["t1", "c" * 150, "é"],
                                                                 ["t3", ""], True)
     assert list(o.attrs["axis"].ints.values) == [0, -1]
     assert o.attrs["keep_dims"].b is True
