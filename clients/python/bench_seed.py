@@ -26,14 +26,23 @@ def seed_cell(tf, w, b, x):
     return dl_dw.numpy(), dl_db.numpy()
 
 
-def time_it(fn, iters, warmup):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(iters):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
+def time_interleaved(fns, iters, warmup, block=25):
+    """Times each of `fns` `iters` times, in alternating blocks of `block` calls, so that all
+    of them see the same machine (this one is shared and noisy); returns a list of times per
+    function."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times = [[] for _ in fns]
+    done = 0
+    while done < iters:
+        n = min(block, iters - done)
+        for fn, ts in zip(fns, times):
+            for _ in range(n):
+                t0 = time.perf_counter()
+                fn()
+                ts.append(time.perf_counter() - t0)
+        done += n
     return times
 
 
@@ -45,37 +54,38 @@ def main():
     args = ap.parse_args()
 
     import gradd
-    rows = []
-    with gradd.Session(args.addr) as session:
-        w0 = np.random.default_rng(0).normal(size=(3, 2)).astype(np.float32)
-        w = gradd.Variable(w0, name="w")
-        b = gradd.Variable(gradd.zeros(2), name="b")
-        x = [[1.0, 2.0, 3.0]]
-        runs0 = session.run_count
-        t_gradd = time_it(lambda: seed_cell(gradd, w, b, x), args.iters, args.warmup)
-        runs_per_iter = (session.run_count - runs0) / (args.iters + args.warmup)
-        rows.append(("gradd seed cell", t_gradd))
-        t_bare = time_it(session.keep_alive, args.iters, args.warmup)
-        rows.append(("bare round trip (KeepAlive)", t_bare))
-        ref = seed_cell(gradd, w, b, x)
-
-    t_tf = None
+    w0 = np.random.default_rng(0).normal(size=(3, 2)).astype(np.float32)
+    tf = None
     try:
         import tensorflow as tf  # optional: not a dependency of gradd
     except ImportError:
         note = "tensorflow not importable: TF eager row skipped"
     else:
         note = f"tensorflow {tf.__version__} eager, in-process, CPU"
-        tw = tf.Variable(w0, name="w")
-        tb = tf.Variable(tf.zeros(2, dtype=tf.float32), name="b")
-        tx = tf.constant([[1.0, 2.0, 3.0]])
-        got = seed_cell(tf, tw, tb, tx)
-        np.testing.assert_allclose(got[0], ref[0], rtol=1e-4, atol=1e-5)
-        t_tf = time_it(lambda: seed_cell(tf, tw, tb, tx), args.iters, args.warmup)
-        rows.append(("tensorflow eager seed cell", t_tf))
+    with gradd.Session(args.addr) as session:
+        w = gradd.Variable(w0, name="w")
+        b = gradd.Variable(gradd.zeros(2), name="b")
+        x = [[1.0, 2.0, 3.0]]
+        ref = seed_cell(gradd, w, b, x)
+        fns = [lambda: seed_cell(gradd, w, b, x), session.keep_alive]
+        names = ["gradd seed cell", "bare round trip (KeepAlive)"]
+        if tf is not None:
+            tw = tf.Variable(w0, name="w")
+            tb = tf.Variable(tf.zeros(2, dtype=tf.float32), name="b")
+            tx = tf.constant([[1.0, 2.0, 3.0]])
+            got = seed_cell(tf, tw, tb, tx)
+            np.testing.assert_allclose(got[0], ref[0], rtol=1e-4, atol=1e-5)
+            fns.append(lambda: seed_cell(tf, tw, tb, tx))
+            names.append("tensorflow eager seed cell")
+        runs0 = session.run_count
+        times = time_interleaved(fns, args.iters, args.warmup)
+        runs_per_iter = (session.run_count - runs0) / (args.iters + args.warmup)
+    rows = list(zip(names, times))
+    t_tf = times[2] if tf is not None else None
 
     med = {name: statistics.median(t) * 1e6 for name, t in rows}
-    print(f"seed cell 34, {args.iters} iterations after {args.warmup} warm-up, server {args.addr}")
+    print(f"seed cell, {args.iters} iterations each after {args.warmup} warm-up, interleaved in blocks "
+          f"of 25; server {args.addr}")
     print(f"gradd: {runs_per_iter:.2f} Run round trips per iteration; {note}")
     print(f"{'':32} {'median us':>10} {'p90 us':>10}")
     for name, t in rows:
