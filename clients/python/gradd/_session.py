@@ -301,10 +301,10 @@ class Session:
 
     # -- local tape mirror ----------------------------------------------------------------
 
-    def _record(self, op, inputs, outputs):
+    def _record(self, op, inputs, refs, outputs):
         for tape in self._active_tapes:
             if tape._recording:
-                tape._record(op, inputs, outputs)
+                tape._record(op, inputs, refs, outputs)
 
 
 def _failed(p, err):

@@ -145,6 +145,13 @@ def _dtype(op, d, attrs):
 
 def infer(op, shapes, dtypes, attrs, n_out):
     """Returns (shapes, dtypes), one per output, with None where unknown."""
+    # The common cases first, without the general machinery: this runs for every op call.
+    if n_out == 1:
+        n = len(shapes)
+        if n == 1 and op in _UNARY:
+            return [shapes[0]], [dtypes[0]]
+        if n == 2 and op in _BINARY:
+            return [broadcast(shapes[0], shapes[1])], [dtypes[0]]
     try:
         out_s = _shape(op, shapes, dtypes, attrs, n_out)
     except Exception:  # a malformed request: the server will say what is wrong

@@ -174,14 +174,14 @@ class GradientTape:
 
     # -- recording mirror ------------------------------------------------------------------
 
-    def _record(self, op, inputs, outputs):
-        session = self._session
+    def _record(self, op, inputs, refs, outputs):
+        """Mirrors the recording of `op` (inputs with their refs in this tape's session)."""
+        tracked = self._tracked
         edges = []
-        for i, x in enumerate(inputs):
-            r = x._ref_in(session)
-            if isinstance(x, Variable) and x._trainable and self._wav and r not in self._tracked:
-                self._tracked[r] = ()
-            if r in self._tracked:
+        for i, (x, r) in enumerate(zip(inputs, refs)):
+            if r not in tracked and self._wav and isinstance(x, Variable) and x._trainable:
+                tracked[r] = ()
+            if r in tracked:
                 edges.append((r, i, x._dtype))
         if not edges:
             return

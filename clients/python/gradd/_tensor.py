@@ -182,7 +182,7 @@ def run_op(op, inputs, attrs=None, n_out=1):
     quiet = None not in dtypes and all(s is not None and None not in s for s in shapes)
     step = _enc.op_step(op, refs, [o._ref for o in outs], attr_bytes, quiet)
     if session._active_tapes:
-        session._record(op, inputs, outs)
+        session._record(op, inputs, refs, outs)
     session.enqueue(step, frame, outs=outs, quiet=quiet)
     return outs
 
