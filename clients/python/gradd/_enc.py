@@ -94,8 +94,15 @@ def attr_entry(key, v):
 # -- Steps (each returns the bytes of one gradd.v1.Step) ------------------------------------------
 
 def op_step(op, inputs, outputs, attrs=b"", quiet=False):
-    body = (_len(b"\x0a", op.encode()) + _strs(b"\x12", inputs) + attrs
-            + _strs(b"\x22", outputs) + (b"\x28\x01" if quiet else b""))
+    try:  # the common case, short ASCII names: one str per part, encoded once (see _strs)
+        body = (("\n" + chr(len(op)) + op + "".join(["\x12" + chr(len(r)) + r for r in inputs]))
+                .encode("ascii") + attrs
+                + "".join(["\x22" + chr(len(r)) + r for r in outputs]).encode("ascii"))
+    except UnicodeEncodeError:
+        body = (_len(b"\x0a", op.encode()) + _strs(b"\x12", inputs) + attrs
+                + _strs(b"\x22", outputs))
+    if quiet:
+        body += b"\x28\x01"
     return _len(b"\x2a", body)
 
 

@@ -17,6 +17,10 @@ _REDUCE = {"Sum", "Mean", "Max", "Min", "Prod"}
 def broadcast(a, b):
     if a is None or b is None:
         return None
+    if a == b or not b:
+        return a
+    if not a:
+        return b
     out = []
     for i in range(max(len(a), len(b))):
         x = a[len(a) - 1 - i] if i < len(a) else 1

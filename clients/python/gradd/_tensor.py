@@ -124,6 +124,11 @@ _SCALARS = {}
 def _convert(value, dtype, dtype_hint):
     if dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
         hint = _dtypes.as_dtype(dtype_hint)
+        if hint.is_floating:
+            # Python numbers next to a float tensor take its dtype (the `x` in `x @ w`).
+            raw = np.asarray(value)
+            if raw.dtype.kind in "fiu":
+                return Tensor._local(raw.astype(hint.as_numpy_dtype))
         try:
             arr = _to_numpy(value, hint)
             natural = _to_numpy(value)
@@ -178,8 +183,15 @@ def run_op(op, inputs, attrs=None, n_out=1):
     refs = [x._ref_in(session, frame) for x in inputs]
     shapes, dtypes = _shapes.infer(op, [x._shape for x in inputs], [x._dtype for x in inputs],
                                    attrs, n_out)
-    outs = [Tensor._remote(session, session.new_ref(), dtypes[i], shapes[i]) for i in range(n_out)]
-    quiet = None not in dtypes and all(s is not None and None not in s for s in shapes)
+    new_ref = session.new_ref
+    remote = Tensor._remote
+    if n_out == 1:
+        s0, d0 = shapes[0], dtypes[0]
+        outs = [remote(session, new_ref(), d0, s0)]
+        quiet = d0 is not None and s0 is not None and None not in s0
+    else:
+        outs = [remote(session, new_ref(), d, sh) for sh, d in zip(shapes, dtypes)]
+        quiet = None not in dtypes and all(sh is not None and None not in sh for sh in shapes)
     step = _enc.op_step(op, refs, [o._ref for o in outs], attr_bytes, quiet)
     if session._active_tapes:
         session._record(op, inputs, refs, outs)
