@@ -156,6 +156,8 @@ def infer(op, shapes, dtypes, attrs, n_out):
             return [shapes[0]], [dtypes[0]]
         if n == 2 and op in _BINARY:
             return [broadcast(shapes[0], shapes[1])], [dtypes[0]]
+        if n == 1 and not attrs and op in _REDUCE:
+            return [()], [dtypes[0]]  # every axis, keep_dims false: a scalar
     try:
         out_s = _shape(op, shapes, dtypes, attrs, n_out)
     except Exception:  # a malformed request: the server will say what is wrong

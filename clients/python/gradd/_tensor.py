@@ -180,9 +180,15 @@ def run_op(op, inputs, attrs=None, n_out=1):
     inputs = [x if isinstance(x, _Ops) else convert_to_tensor(x) for x in inputs]
     session = _session_of(inputs)
     frame = user_frame()
-    refs = [x._ref_in(session, frame) for x in inputs]
-    shapes, dtypes = _shapes.infer(op, [x._shape for x in inputs], [x._dtype for x in inputs],
-                                   attrs, n_out)
+    refs, in_shapes, in_dtypes = [], [], []
+    for x in inputs:
+        # Remote tensors and variables of this session (the usual case) need no checks beyond
+        # the error one; local values are uploaded by _ref_in.
+        refs.append(x._ref if x._session is session and x._error is None
+                    else x._ref_in(session, frame))
+        in_shapes.append(x._shape)
+        in_dtypes.append(x._dtype)
+    shapes, dtypes = _shapes.infer(op, in_shapes, in_dtypes, attrs, n_out)
     new_ref = session.new_ref
     remote = Tensor._remote
     if n_out == 1:
@@ -250,6 +256,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     if (ra is not None and ra > 2) or (rb is not None and rb > 2):
         return run_op("BatchMatMulV2", [a, b],
                       {"adj_x": transpose_a or None, "adj_y": transpose_b or None})[0]
+    if not (transpose_a or transpose_b):
+        return run_op("MatMul", [a, b])[0]
     return run_op("MatMul", [a, b],
                   {"transpose_a": transpose_a or None, "transpose_b": transpose_b or None})[0]
 
@@ -494,10 +502,9 @@ class Tensor(_Ops):
         self._up_session = self._up_ref = None
 
     def _set_from_proto(self, t):
-        self._dtype = _dtypes.from_enum(t.dtype)
-        self._shape = tuple(t.shape)
-        if _wire.has_values(t):
-            self._value = _wire.from_proto(t)
+        self._dtype, self._shape, value = _wire.decode(t)
+        if value is not None:
+            self._value = value
 
     @property
     def dtype(self):
@@ -628,8 +635,9 @@ class Variable(_Ops):
         return v[()] if v.ndim == 0 else v.copy()
 
     def _set_from_proto(self, t):
-        if _wire.has_values(t):
-            self._value = _wire.from_proto(t)
+        value = _wire.decode(t)[2]
+        if value is not None:
+            self._value = value
 
     def value(self):
         """The current value as a Tensor (an Identity op: a read recorded by active tapes)."""

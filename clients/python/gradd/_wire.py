@@ -37,15 +37,29 @@ def encode(arr, dtype=None):
 
 def from_proto(t):
     """Decodes a Tensor into a numpy array (native byte order, writable)."""
+    value = decode(t)[2]
+    if value is None:
+        raise ValueError(f"tensor of shape {list(t.shape)} carries 0 values")
+    return value
+
+
+def decode(t):
+    """(dtype, shape, values or None) of a Tensor: None when it carries no values (a result
+    with only its shape); a size-0 shape always has its (empty) values."""
     enum = t.dtype
     dtype = _dtypes.from_enum(enum)
     shape = tuple(t.shape)
     raw = t.raw
-    le = _LE[enum]
-    arr = np.frombuffer(raw, dtype=le) if raw else np.asarray(getattr(t, _FIELD[enum]), dtype=le)
+    if raw:
+        arr = np.frombuffer(raw, dtype=_LE[enum])
+    else:
+        vals = getattr(t, _FIELD.get(enum, "float_val"))
+        if not len(vals) and 0 not in shape:
+            return dtype, shape, None
+        arr = np.asarray(vals, dtype=_LE[enum])
     if arr.size != math.prod(shape):
         raise ValueError(f"tensor of shape {list(shape)} carries {arr.size} values")
-    return arr.astype(dtype.as_numpy_dtype, copy=True).reshape(shape)
+    return dtype, shape, arr.astype(dtype.as_numpy_dtype, copy=True).reshape(shape)
 
 
 def has_values(t):
