@@ -25,8 +25,8 @@ _STEP_RE = re.compile(r"^step (\d+) \((\w+)(?: ([^)]*))?\)")
 _CHANNEL_OPTIONS = [
     ("grpc.max_send_message_length", -1),
     ("grpc.max_receive_message_length", -1),
-    # No transparent retries: a Run is not idempotent, and the retry machinery buffers every
-    # call (a measurable share of a small Run's client-side cost).
+    # No retry machinery: errors surface to the caller as they are, and the per-call retry
+    # state (request buffering) is a measurable share of a small Run's client-side cost.
     ("grpc.enable_retries", 0),
 ]
 
