@@ -1,7 +1,7 @@
 //! The tonic service: a thin adapter that validates and converts wire messages, runs steps
-//! (small ones where the request was decoded, anything bigger on a compute thread, see
-//! `exec.rs`), and converts results and errors back. Transport
-//! concerns (TLS, deadlines, health, reflection, shutdown) live in `server.rs` and `layer.rs`.
+//! (small ones where the request was decoded, anything bigger on a compute thread: see
+//! `exec.rs`), and converts results and errors back. Transport concerns (TLS, deadlines,
+//! health, reflection, shutdown) live in `server.rs` and `layer.rs`.
 
 pub mod auth;
 pub mod convert;

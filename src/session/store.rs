@@ -33,13 +33,13 @@ impl Default for StoreConfig {
     }
 }
 
-/// One session and its bookkeeping. `session` is locked for the duration of one request, so
-/// requests on one session run one after another while different sessions run in parallel.
 type SessionMutex = parking_lot::Mutex<Session>;
 
 /// A lock on a session that may be sent to another thread (and unlocked there).
 pub type SessionGuard = parking_lot::ArcMutexGuard<parking_lot::RawMutex, Session>;
 
+/// One session and its bookkeeping. `session` is locked for the duration of one request, so
+/// requests on one session run one after another while different sessions run in parallel.
 #[derive(Debug)]
 pub struct SessionCell {
     pub id: String,
