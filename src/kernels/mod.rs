@@ -26,7 +26,7 @@ pub use elementwise::{
     tanh,
 };
 pub use float::Float;
-pub use matmul::{matmul, matmul_f32, matmul_f64};
+pub use matmul::{matmul, matmul_f32, matmul_f64, matmul_new};
 pub use nn::{
     LabelOutOfRange, bias_add, bias_add_relu, log_softmax_rows, softmax_cross_entropy_rows, softmax_rows,
     sparse_softmax_cross_entropy_rows,
