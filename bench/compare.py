@@ -4,7 +4,7 @@ and PyTorch eager (each optional), one after another in ONE run on this machine,
 table of ratios.
 
     python3 -m venv .venv-bench && .venv-bench/bin/pip install tensorflow-cpu torch numpy
-    .venv-bench/bin/python bench/compare.py [--seconds 2] [--bin target/release/gradd]
+    .venv-bench/bin/python bench/compare.py [--seconds 2] [--rounds 3] [--bin target/release/gradd]
 
 Ratios are "gradd / peer" for throughput (higher is better) and "gradd time / peer time" for
 step times (lower is better). This machine is shared and noisy: compare ratios, not absolutes.
@@ -178,15 +178,41 @@ def main():
     ap.add_argument("--seconds", type=float, default=2.0, help="time per workload")
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "gradd"))
     ap.add_argument("--json", help="also write all figures to this file")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time every engine this many times (alternating order) and report medians")
     args = ap.parse_args()
     if not os.path.exists(args.bin):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    raw = subprocess.run([args.bin, "perf", "--json", "--seconds", str(args.seconds)],
-                         check=True, capture_output=True, text=True).stdout
-    gradd = {m["name"]: m for m in json.loads(raw)}
-    npy = numpy_workloads(args.seconds)
-    tfw, tf_version = tf_workloads(args.seconds)
-    thw, torch_version = torch_workloads(args.seconds)
+
+    def run_gradd(budget):
+        raw = subprocess.run([args.bin, "perf", "--json", "--seconds", str(budget)],
+                             check=True, capture_output=True, text=True).stdout
+        return {m["name"]: m for m in json.loads(raw)}
+
+    # Each round times every engine once; odd rounds run them in reverse order, so a burst of
+    # load from a neighbour lands on different engines in different rounds. The figures are
+    # per-workload medians over the rounds.
+    engines = [("gradd", lambda b: (run_gradd(b), None)), ("numpy", lambda b: (numpy_workloads(b), None)),
+               ("tf", tf_workloads), ("torch", torch_workloads)]
+    rounds = {name: [] for name, _ in engines}
+    versions = {}
+    for r in range(args.rounds):
+        for name, fn in (engines if r % 2 == 0 else engines[::-1]):
+            res, version = fn(args.seconds)
+            if res is not None:
+                rounds[name].append(res)
+            versions[name] = version
+
+    def med(results):
+        if not results:
+            return None
+        return {k: statistics.median(r[k] for r in results) for k in results[0]}
+
+    gradd = rounds["gradd"][0]
+    for name, m in gradd.items():
+        m["seconds"] = statistics.median(r[name]["seconds"] for r in rounds["gradd"])
+    npy, tfw, thw = med(rounds["numpy"]), med(rounds["tf"]), med(rounds["torch"])
+    tf_version, torch_version = versions.get("tf"), versions.get("torch")
 
     def rate(name, secs):
         m = gradd[name]
@@ -197,7 +223,7 @@ def main():
         return None
 
     print(f"machine: {os.cpu_count()} cpus; numpy {np.__version__}; tensorflow {tf_version or 'not installed'}; "
-          f"torch {torch_version or 'not installed'}")
+          f"torch {torch_version or 'not installed'}; medians of {args.rounds} round(s)")
     hdr = (f"{'workload':<20} {'unit':>12} {'gradd':>10} {'numpy':>10} {'tf':>10} {'torch':>10} "
            f"{'gradd/np':>9} {'gradd/tf':>9} {'gradd/pt':>9}")
     print(hdr)

@@ -26,7 +26,7 @@ pub use elementwise::{
     tanh,
 };
 pub use float::Float;
-pub use matmul::{matmul, matmul_f32, matmul_f64};
+pub use matmul::{matmul, matmul_f32, matmul_f64, matmul_new};
 pub use nn::{
     LabelOutOfRange, bias_add, bias_add_relu, log_softmax_rows, softmax_cross_entropy_rows, softmax_rows,
     sparse_softmax_cross_entropy_rows,
@@ -65,6 +65,15 @@ pub fn isa() -> Isa {
 /// work (~50 µs) is too short to pay for waking another thread.
 const PAR_MIN_LEN: usize = 1 << 18;
 
+/// Chunks per pool thread. More than one lets a thread that has its core take over the
+/// chunks of one that a neighbour's process has descheduled (the dev box is shared: with one
+/// chunk per thread a call waited out the other thread's whole time slice).
+const CHUNKS_PER_THREAD: usize = 4;
+
+/// Chunks are at least this many elements (~10 µs of the cheapest op), so splitting a
+/// just-threaded input stays cheap next to its work.
+const PAR_MIN_CHUNK: usize = 1 << 15;
+
 /// Returns the chunk length to split `len` elements across the rayon pool, or `None` when
 /// the input is too small (or there is one thread). Chunks are multiples of 64 elements so
 /// each starts on its own cache lines when the slice is aligned.
@@ -73,5 +82,6 @@ fn par_chunk_len(len: usize) -> Option<usize> {
     if len < PAR_MIN_LEN || threads < 2 {
         return None;
     }
-    Some(len.div_ceil(threads).next_multiple_of(64))
+    let chunk = len.div_ceil(threads * CHUNKS_PER_THREAD).max(PAR_MIN_CHUNK);
+    Some(chunk.next_multiple_of(64))
 }

@@ -1,7 +1,7 @@
 //! MatMul and BatchMatMulV2. Transposes are folded into strides (`.t()` is a view), never
 //! copied; batch dims of BatchMatMulV2 broadcast like numpy.
 
-use super::fast::{self, Elt};
+use super::fast::Elt;
 use super::{Attrs, GradArgs, Graph, Handle, Op, run1, sum_to_shape};
 use crate::error::{Error, Result};
 use crate::tensor::{Tensor, broadcast_shape, check_alloc};
@@ -81,9 +81,10 @@ fn strided<'a, T>(a: &ndarray::ArrayView2<'a, T>) -> Option<(&'a [T], usize, usi
 fn product<T: Elt>(a: ndarray::ArrayView2<'_, T>, b: ndarray::ArrayView2<'_, T>) -> ArrayD<T> {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     match (strided(&a), strided(&b)) {
-        (Some((x, ars, acs)), Some((y, brs, bcs))) => fast::fill(&[m, n], |o| {
-            crate::kernels::matmul(m, k, n, x, ars, acs, y, brs, bcs, o)
-        }),
+        (Some((x, ars, acs)), Some((y, brs, bcs))) => {
+            let v = crate::kernels::matmul_new(m, k, n, x, ars, acs, y, brs, bcs);
+            ArrayD::from_shape_vec(IxDyn(&[m, n]), v).unwrap_or_else(|_| ArrayD::zeros(IxDyn(&[m, n])))
+        }
         _ => a.dot(&b).into_dyn(),
     }
 }

@@ -256,11 +256,12 @@ fn map1_with<T: Float, S: Simd<T>, const STREAM: bool>(
     }
 }
 
-/// Outputs of at least this many bytes (per kernel call, i.e. per thread's chunk) are
+/// Outputs of at least this many bytes per kernel call (one chunk of `par_chunk_len`) are
 /// written with non-temporal stores: they exceed this core's share of the caches, so caching
 /// them would only evict the inputs and cost a read-for-ownership per line. On the dev box
-/// this took `add` of 16M f32 from 16 ms to 9.4 ms on one core.
-pub const STREAM_MIN_BYTES: usize = 16 << 20;
+/// this took `add` of 16M f32 from 16 ms to 9.4 ms on one core. With 2 threads x 4 chunks a
+/// whole output streams from 32 MiB, as it did with 16 MiB per thread and one chunk each.
+pub const STREAM_MIN_BYTES: usize = 4 << 20;
 
 /// Computes `out[i] = f(a[i], b[i])` a vector at a time (tail and streaming as in `map1`).
 #[inline(always)]

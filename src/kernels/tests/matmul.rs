@@ -1,7 +1,7 @@
 //! matmul vs a naive triple loop, for every combination of transposed operands (strides),
 //! empty dimensions, vectors, and sizes past the threading threshold.
 
-use super::super::{matmul_f32, matmul_f64};
+use super::super::{matmul_f32, matmul_f64, matmul_new};
 use super::*;
 
 /// Stores the `rows x cols` matrix `m` row-major (`t = false`) or column-major (`t = true`)
@@ -29,7 +29,9 @@ fn naive(m: usize, k: usize, n: usize, a: &[f64], b: &[f64]) -> Vec<f64> {
     out
 }
 
-const SHAPES: [(usize, usize, usize); 12] = [
+/// The last three are past the threading threshold: split by columns (n >= m, with a ragged
+/// last block) and by rows (m > n).
+const SHAPES: [(usize, usize, usize); 14] = [
     (0, 3, 2),
     (2, 0, 3),
     (3, 2, 0),
@@ -42,6 +44,8 @@ const SHAPES: [(usize, usize, usize); 12] = [
     (17, 33, 9),
     (64, 64, 64),
     (160, 170, 180),
+    (100, 250, 200),
+    (300, 100, 150),
 ];
 
 #[test]
@@ -66,6 +70,9 @@ fn matmul_matches_naive_for_all_transposes() {
             );
             let mut out32 = vec![f32::NAN; m * n];
             matmul_f32(m, k, n, &sa32, ars, acs, &sb32, brs, bcs, &mut out32);
+            // The allocating form writes the same values into its unzeroed buffer.
+            let new32 = matmul_new(m, k, n, &sa32, ars, acs, &sb32, brs, bcs);
+            assert_eq!(new32, out32, "matmul_new {what}");
             let out32: Vec<f64> = out32.iter().map(|&v| f64::from(v)).collect();
             assert_close(
                 &out32,
