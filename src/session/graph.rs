@@ -6,6 +6,7 @@ use crate::ops::{Graph, Handle, Op, TensorId};
 use crate::tape::{Entry, Tape};
 use crate::tensor::Tensor;
 use rustc_hash::FxHashMap as HashMap;
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 #[derive(Debug, Default)]
@@ -78,7 +79,7 @@ impl Recorder {
 
 impl Graph for Recorder {
     fn run(&mut self, op: Arc<dyn Op>, inputs: &[&Handle]) -> Result<Vec<Handle>> {
-        let values: Vec<&Tensor> = inputs.iter().map(|h| &h.value).collect();
+        let values: SmallVec<[&Tensor; 4]> = inputs.iter().map(|h| &h.value).collect();
         let outs = op.forward(&values)?;
         let outputs: Vec<Handle> = outs.into_iter().map(|t| self.constant_handle(t)).collect();
         if op.differentiable() {

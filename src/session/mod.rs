@@ -16,6 +16,7 @@ use crate::tape::{self, Tape};
 use crate::tensor::Tensor;
 use graph::Recorder;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use smallvec::SmallVec;
 
 /// What a ref names.
 #[derive(Clone, Debug)]
@@ -213,7 +214,7 @@ impl Session {
                 fetch,
             } => {
                 let tid = self.tape_id(&tape)?;
-                let t = self.resolve(&target)?.0;
+                let t = self.handle(&target)?;
                 let src = self.handles(&sources)?;
                 let (entries, tracked) = self.begin_gradient(tid, &tape)?;
                 let res = tape::jacobian(&mut self.rec, &entries, &tracked, &t, &src, unconnected_zero);
@@ -228,8 +229,8 @@ impl Session {
                 fetch,
             } => {
                 let tid = self.tape_id(&tape)?;
-                let t = self.resolve(&target)?.0;
-                let s = self.resolve(&source)?.0;
+                let t = self.handle(&target)?;
+                let s = self.handle(&source)?;
                 let (entries, tracked) = self.begin_gradient(tid, &tape)?;
                 let res = tape::batch_jacobian(&mut self.rec, &entries, &tracked, &t, &s);
                 self.end_gradient(tid);
@@ -238,7 +239,7 @@ impl Session {
             Step::Fetch { refs } => {
                 let mut out = StepOutput::default();
                 for r in refs {
-                    let (h, _) = self.resolve(&r)?;
+                    let h = self.handle(&r)?;
                     out.values.push(Value {
                         name: r,
                         tensor: Some(h.value),
@@ -302,24 +303,28 @@ impl Session {
 
     /// The handle a ref names now, and the variable's name if it is a variable.
     fn resolve(&self, name: &str) -> Result<(Handle, Option<String>)> {
+        let h = self.handle(name)?;
+        let var = self.vars.get(&h.id).map(|v| v.name.clone());
+        Ok((h, var))
+    }
+
+    /// The handle a ref names now (a variable's current value for a variable).
+    fn handle(&self, name: &str) -> Result<Handle> {
         match self.refs.get(name) {
-            Some(Slot::Tensor(h)) => Ok((h.clone(), None)),
+            Some(Slot::Tensor(h)) => Ok(h.clone()),
             Some(Slot::Variable(id)) => {
                 let v = self.vars.get(id).ok_or_else(|| not_found("variable", name))?;
-                Ok((
-                    Handle {
-                        id: *id,
-                        value: v.value.clone(),
-                    },
-                    Some(v.name.clone()),
-                ))
+                Ok(Handle {
+                    id: *id,
+                    value: v.value.clone(),
+                })
             }
             None => Err(not_found("ref", name)),
         }
     }
 
     fn handles(&self, names: &[String]) -> Result<Vec<Handle>> {
-        names.iter().map(|n| self.resolve(n).map(|(h, _)| h)).collect()
+        names.iter().map(|n| self.handle(n)).collect()
     }
 
     fn run_op(
@@ -330,19 +335,19 @@ impl Session {
         outputs: Vec<String>,
     ) -> Result<StepOutput> {
         let o = ops::build(op, attrs, inputs.len())?;
-        let mut handles = Vec::with_capacity(inputs.len());
+        let mut handles: SmallVec<[Handle; 4]> = SmallVec::with_capacity(inputs.len());
         for r in inputs {
-            let (h, var) = self.resolve(r)?;
-            if let (Some(name), Some(v)) = (var, self.vars.get(&h.id)) {
-                // Reading a trainable variable watches it on every recording tape that
-                // watches accessed variables (TensorFlow's variable_accessed).
-                if v.trainable {
-                    self.rec.variable_accessed(h.id, &name);
-                }
+            let h = self.handle(r)?;
+            // Reading a trainable variable watches it on every recording tape that watches
+            // accessed variables (TensorFlow's variable_accessed).
+            if let Some(v) = self.vars.get(&h.id)
+                && v.trainable
+            {
+                self.rec.variable_accessed(h.id, &v.name);
             }
             handles.push(h);
         }
-        let refs: Vec<&Handle> = handles.iter().collect();
+        let refs: SmallVec<[&Handle; 4]> = handles.iter().collect();
         let result = ops::Graph::run(&mut self.rec, o, &refs).map_err(|e| e.context(op))?;
         if outputs.len() > result.len() {
             return Err(invalid!(
@@ -444,7 +449,7 @@ impl Session {
         let id = *id;
         let value = match source {
             AssignSource::Value(t) => t,
-            AssignSource::Ref(r) => self.resolve(&r)?.0.value,
+            AssignSource::Ref(r) => self.handle(&r)?.value,
         };
         let v = self
             .vars
