@@ -18,6 +18,7 @@ mod simd;
 #[cfg(test)]
 mod tests;
 
+use rayon::prelude::*;
 use std::sync::OnceLock;
 
 pub use elementwise::{
@@ -73,6 +74,41 @@ const CHUNKS_PER_THREAD: usize = 4;
 /// Chunks are at least this many elements (~10 µs of the cheapest op), so splitting a
 /// just-threaded input stays cheap next to its work.
 const PAR_MIN_CHUNK: usize = 1 << 15;
+
+/// Elements [`new_with`] zeroes and hands out at a time: 32 KiB of f32, so a block is still in
+/// the first-level cache when the kernel overwrites it.
+const FRESH_BLOCK: usize = 1 << 13;
+
+/// A new vector of `n` elements written by `f(offset, block)` block by block. Each block is
+/// zeroed just before `f` gets it (so `f` only ever sees initialized memory), and large
+/// outputs are split across the rayon pool like the kernels split their work. Compared with
+/// `vec![0; n]` and one kernel call, the zeroing runs in parallel and in cache instead of as a
+/// separate single-threaded pass over memory: exp of 1M f32 into a fresh output took 2.4x the
+/// kernel's own time that way. `f` must be a kernel that writes every element of its block.
+pub fn new_with<T: Float>(n: usize, f: impl Fn(usize, &mut [T]) + Sync) -> Vec<T> {
+    let mut v: Vec<T> = Vec::with_capacity(n);
+    let spare = &mut v.spare_capacity_mut()[..n];
+    let fill = |offset: usize, chunk: &mut [std::mem::MaybeUninit<T>]| {
+        for (i, block) in chunk.chunks_mut(FRESH_BLOCK).enumerate() {
+            block.fill(std::mem::MaybeUninit::new(T::ZERO));
+            // SAFETY: every element of `block` was initialized by the fill just above, and
+            // `MaybeUninit<T>` has the layout of `T`, so this is a valid `&mut [T]` over it.
+            let block = unsafe { &mut *(block as *mut [std::mem::MaybeUninit<T>] as *mut [T]) };
+            f(offset + i * FRESH_BLOCK, block);
+        }
+    };
+    match par_chunk_len(n).map(|c| c.next_multiple_of(FRESH_BLOCK)) {
+        None => fill(0, spare),
+        Some(c) => spare
+            .par_chunks_mut(c)
+            .enumerate()
+            .for_each(|(i, chunk)| fill(i * c, chunk)),
+    }
+    // SAFETY: the chunks (and their blocks) cover the first `n` elements of the spare
+    // capacity, and each was initialized before `f` ran on it.
+    unsafe { v.set_len(n) };
+    v
+}
 
 /// Returns the chunk length to split `len` elements across the rayon pool, or `None` when
 /// the input is too small (or there is one thread). Chunks are multiples of 64 elements so

@@ -17,6 +17,15 @@ pub fn fill<T: Elt>(shape: &[usize], f: impl FnOnce(&mut [T])) -> ArrayD<T> {
     ArrayD::from_shape_vec(IxDyn(shape), v).unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape)))
 }
 
+/// Builds an owned array of `shape` from an elementwise kernel: `f(range, out)` writes the
+/// output elements `range` (from the same range of its inputs). The output is zeroed block by
+/// block just before `f` runs, in parallel for large shapes (see `kernels::new_with`).
+pub fn fill_each<T: Elt>(shape: &[usize], f: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync) -> ArrayD<T> {
+    let n = shape.iter().product();
+    let v = kernels::new_with(n, |off, o: &mut [T]| f(off..off + o.len(), o));
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape)))
+}
+
 /// The single value of a one-element array (a scalar or all-ones shape).
 fn single<T: Elt>(a: &ArcArray<T, IxDyn>) -> Option<T> {
     if a.len() == 1 {
@@ -50,7 +59,7 @@ pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -
             Bin::Max => k::maximum,
             Bin::Min => k::minimum,
         };
-        return Some(fill(a.shape(), |o| f(x, y, o)));
+        return Some(fill_each(a.shape(), |r, o| f(&x[r.clone()], &y[r], o)));
     }
     if b.ndim() <= a.ndim()
         && let Some(s) = single(b)
@@ -64,7 +73,7 @@ pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -
             Bin::Max => k::maximum_scalar,
             Bin::Min => k::minimum_scalar,
         };
-        return Some(fill(a.shape(), |o| f(x, s, o)));
+        return Some(fill_each(a.shape(), |r, o| f(&x[r], s, o)));
     }
     if a.ndim() <= b.ndim()
         && let Some(s) = single(a)
@@ -75,10 +84,10 @@ pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -
             Bin::Mul => k::mul_scalar,
             Bin::Max => k::maximum_scalar,
             Bin::Min => k::minimum_scalar,
-            Bin::Sub => return Some(fill(b.shape(), |o| k::scalar_sub(s, y, o))),
-            Bin::Div => return Some(fill(b.shape(), |o| k::scalar_div(s, y, o))),
+            Bin::Sub => return Some(fill_each(b.shape(), |r, o| k::scalar_sub(s, &y[r], o))),
+            Bin::Div => return Some(fill_each(b.shape(), |r, o| k::scalar_div(s, &y[r], o))),
         };
-        return Some(fill(b.shape(), |o| f(y, s, o)));
+        return Some(fill_each(b.shape(), |r, o| f(&y[r], s, o)));
     }
     None
 }
@@ -109,7 +118,7 @@ pub fn unary<T: Elt>(op: Un, a: &ArcArray<T, IxDyn>) -> Option<ArrayD<T>> {
         Un::Square => k::square,
         Un::Sqrt => k::sqrt,
     };
-    Some(fill(a.shape(), |o| f(x, o)))
+    Some(fill_each(a.shape(), |r, o| f(&x[r], o)))
 }
 
 /// Sum over the sorted axes `axes` of a contiguous array when they form one block: all axes,

@@ -292,7 +292,9 @@ fn relu_grad<T: fast::Elt>(
     x: &ndarray::ArcArray<T, ndarray::IxDyn>,
 ) -> ndarray::ArrayD<T> {
     if let (Some(gs), Some(xs)) = (g.as_slice(), x.as_slice()) {
-        return fast::fill(g.shape(), |o| crate::kernels::relu_grad(xs, gs, o));
+        return fast::fill_each(g.shape(), |r, o| {
+            crate::kernels::relu_grad(&xs[r.clone()], &gs[r], o)
+        });
     }
     ndarray::Zip::from(g)
         .and(x)

@@ -203,3 +203,35 @@ fn streamed_outputs_match_reference() {
         }
     });
 }
+
+/// `new_with` hands every element to the writer exactly once, at its own offset, for lengths
+/// around the block size and the threading threshold, and the result equals the kernel's
+/// output into a zeroed buffer.
+#[test]
+fn new_with_covers_every_element_once() {
+    for n in [0, 1, 63, 8191, 8192, 8193, 40_000, (1 << 18) + 77, (1 << 21) + 5] {
+        let v: Vec<f64> = crate::kernels::new_with(n, |off, o: &mut [f64]| {
+            for (i, x) in o.iter_mut().enumerate() {
+                assert_eq!(
+                    *x,
+                    0.0,
+                    "n {n}: element {} handed over twice or not zeroed",
+                    off + i
+                );
+                *x = (off + i) as f64;
+            }
+        });
+        assert_eq!(v.len(), n);
+        assert!(v.iter().enumerate().all(|(i, &x)| x == i as f64), "n {n}");
+        let x: Vec<f32> = (0..n).map(|i| (i % 97) as f32 * 0.05 - 2.0).collect();
+        let got: Vec<f32> = crate::kernels::new_with(n, |off, o: &mut [f32]| {
+            crate::kernels::exp(&x[off..off + o.len()], o)
+        });
+        let mut want = vec![0f32; n];
+        crate::kernels::exp(&x, &mut want);
+        assert!(
+            got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "n {n}"
+        );
+    }
+}
