@@ -9,8 +9,6 @@ against the generated classes (parse back, compare).
 """
 import struct
 
-from ._proto import gradd_pb2 as pb
-
 _pack_double = struct.Struct("<d").pack
 
 
@@ -145,11 +143,5 @@ def run_request(session_id, steps, raw_results=True):
                     + ([b"\x18\x01"] if raw_results else []))
 
 
-def step_bytes(step):
-    """A queued step as bytes: already bytes, or a generated `pb.Step`."""
-    return step if type(step) is bytes else step.SerializeToString()
-
-
 __all__ = ["varint", "tensor", "attr_entry", "op_step", "constant_step", "tape_step",
-           "stop_step", "gradient_step", "fetch_step", "release_step", "run_request",
-           "step_bytes", "pb"]
+           "stop_step", "gradient_step", "fetch_step", "release_step", "run_request"]
