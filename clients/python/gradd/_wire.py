@@ -17,10 +17,15 @@ _FIELD = {
 }
 
 
+def _little_endian(arr, dtype):
+    """(DType, C-ordered little-endian array) for an upload, cast to `dtype` if given."""
+    dtype = _dtypes.as_dtype(dtype if dtype is not None else arr.dtype)
+    return dtype, np.asarray(arr, dtype=_LE[dtype.enum], order="C")
+
+
 def to_proto(arr, dtype=None, out=None):
     """Encodes a numpy array (cast to `dtype` if given) as a Tensor with raw bytes."""
-    dtype = _dtypes.as_dtype(dtype if dtype is not None else arr.dtype)
-    arr = np.asarray(arr, dtype=_LE[dtype.enum], order="C")
+    dtype, arr = _little_endian(arr, dtype)
     t = out if out is not None else pb.Tensor()
     t.dtype = dtype.enum
     t.shape[:] = arr.shape
@@ -30,17 +35,8 @@ def to_proto(arr, dtype=None, out=None):
 
 def encode(arr, dtype=None):
     """The bytes of a gradd.v1.Tensor for a numpy array (cast to `dtype` if given)."""
-    dtype = _dtypes.as_dtype(dtype if dtype is not None else arr.dtype)
-    arr = np.asarray(arr, dtype=_LE[dtype.enum], order="C")
+    dtype, arr = _little_endian(arr, dtype)
     return _enc.tensor(dtype.enum, arr.shape, arr.tobytes())
-
-
-def from_proto(t):
-    """Decodes a Tensor into a numpy array (native byte order, writable)."""
-    value = decode(t)[2]
-    if value is None:
-        raise ValueError(f"tensor of shape {list(t.shape)} carries 0 values")
-    return value
 
 
 def decode(t):
@@ -60,10 +56,3 @@ def decode(t):
     if arr.size != math.prod(shape):
         raise ValueError(f"tensor of shape {list(shape)} carries {arr.size} values")
     return dtype, shape, arr.astype(dtype.as_numpy_dtype, copy=True).reshape(shape)
-
-
-def has_values(t):
-    """True if the Tensor carries values (or needs none: a size-0 shape)."""
-    if t.raw or len(getattr(t, _FIELD.get(t.dtype, "float_val"))):
-        return True
-    return any(d == 0 for d in t.shape)

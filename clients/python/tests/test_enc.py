@@ -27,7 +27,7 @@ def test_tensor_round_trips_through_the_generated_parser():
             a = (rng.normal(size=shape) * 100).astype(dtype)
             t = pb.Tensor.FromString(_wire.encode(a))
             assert tuple(t.shape) == shape
-            np.testing.assert_array_equal(_wire.from_proto(t), a)
+            np.testing.assert_array_equal(_wire.decode(t)[2], a)
 
 
 def test_op_step_with_attrs_and_quiet():
@@ -63,7 +63,7 @@ def test_tape_stop_fetch_release_constant_steps():
     assert (list(r.refs), list(r.tapes)) == (["t1", "t2"], ["tape3"])
     c = parse_step(_enc.constant_step("c9", _wire.encode(np.arange(6, dtype=np.int64).reshape(2, 3))))
     assert c.constant.ref == "c9"
-    np.testing.assert_array_equal(_wire.from_proto(c.constant.value), np.arange(6).reshape(2, 3))
+    np.testing.assert_array_equal(_wire.decode(c.constant.value)[2], np.arange(6).reshape(2, 3))
     assert c.constant.value.dtype == int64.enum
 
 
