@@ -49,6 +49,10 @@ enum Cmd {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Only the workloads whose names contain one of these comma-separated parts
+        /// (e.g. `exp,matmul_f32_2048`); all of them when empty.
+        #[arg(long, default_value = "")]
+        only: String,
     },
     /// Prints the op table (markdown), as in the README.
     Ops,
@@ -298,11 +302,11 @@ async fn main() -> ExitCode {
         Cmd::Serve(a) => run_serve(*a).await.map(|_| true),
         Cmd::Conformance { files, addr, filter } => run_conformance(files, addr, filter).await,
         Cmd::Bench(a) => run_bench(a).await,
-        Cmd::Perf { seconds, json } => {
-            let ms =
-                tokio::task::spawn_blocking(move || gradd::perf::run_all(Duration::from_secs_f64(seconds)))
-                    .await
-                    .map_err(|e| e.to_string());
+        Cmd::Perf { seconds, json, only } => {
+            let budget = Duration::from_secs_f64(seconds);
+            let ms = tokio::task::spawn_blocking(move || gradd::perf::run_all(budget, &only))
+                .await
+                .map_err(|e| e.to_string());
             ms.and_then(|ms| {
                 if json {
                     println!("{}", serde_json::to_string(&ms).map_err(|e| e.to_string())?);

@@ -186,8 +186,10 @@ pub fn run_program(s: &mut Session, steps: Vec<Step>) {
     }
 }
 
-/// All workloads; `budget` is the time spent per workload.
-pub fn run_all(budget: Duration) -> Vec<Measurement> {
+/// All workloads whose name contains one of `only`'s comma-separated parts (all of them when
+/// `only` is empty); `budget` is the time spent per workload.
+pub fn run_all(budget: Duration, only: &str) -> Vec<Measurement> {
+    let want = |name: &str| only.is_empty() || only.split(',').any(|p| name.contains(p.trim()));
     let mut out = Vec::new();
     let mut push = |name: String, seconds: f64, work: f64, unit| {
         out.push(Measurement {
@@ -198,37 +200,56 @@ pub fn run_all(budget: Duration) -> Vec<Measurement> {
         })
     };
     for n in [256usize, 1024, 2048] {
+        let name = format!("matmul_f32_{n}");
+        if !want(&name) {
+            continue;
+        }
         let (a, b) = (data(n * n, 1), data(n * n, 2));
         let mut c = vec![0f32; n * n];
         let t = time_median(budget, || {
             kernels::matmul_f32(n, n, n, &a, n, 1, &b, n, 1, &mut c)
         });
-        push(format!("matmul_f32_{n}"), t, 2.0 * (n as f64).powi(3), "GFLOP/s");
+        push(name, t, 2.0 * (n as f64).powi(3), "GFLOP/s");
     }
     let n = 16 << 20;
-    let (a, b) = (data(n, 1), data(n, 2));
-    let mut c = vec![0f32; n];
-    let t = time_median(budget, || kernels::add(&a, &b, &mut c));
-    push("add_f32_16M".into(), t, 12.0 * n as f64, "GB/s");
-    let t = time_median(budget, || c.copy_from_slice(black_box(&a)));
-    push("memcpy_f32_16M".into(), t, 8.0 * n as f64, "GB/s");
+    if want("add_f32_16M") || want("memcpy_f32_16M") {
+        let (a, b) = (data(n, 1), data(n, 2));
+        let mut c = vec![0f32; n];
+        let t = time_median(budget, || kernels::add(&a, &b, &mut c));
+        push("add_f32_16M".into(), t, 12.0 * n as f64, "GB/s");
+        let t = time_median(budget, || c.copy_from_slice(black_box(&a)));
+        push("memcpy_f32_16M".into(), t, 8.0 * n as f64, "GB/s");
+    }
     for (label, n) in [("1M", 1usize << 20), ("16M", 16 << 20)] {
         let a = data(n, 3);
         let mut c = vec![0f32; n];
-        let t = time_median(budget, || kernels::exp(&a, &mut c));
-        push(format!("exp_f32_{label}"), t, 8.0 * n as f64, "GB/s");
-        let t = time_median(budget, || kernels::tanh(&a, &mut c));
-        push(format!("tanh_f32_{label}"), t, 8.0 * n as f64, "GB/s");
-        let t = time_median(budget, || {
-            black_box(kernels::sum(&a));
-        });
-        push(format!("sum_f32_{label}"), t, 4.0 * n as f64, "GB/s");
+        let name = format!("exp_f32_{label}");
+        if want(&name) {
+            let t = time_median(budget, || kernels::exp(&a, &mut c));
+            push(name, t, 8.0 * n as f64, "GB/s");
+        }
+        let name = format!("tanh_f32_{label}");
+        if want(&name) {
+            let t = time_median(budget, || kernels::tanh(&a, &mut c));
+            push(name, t, 8.0 * n as f64, "GB/s");
+        }
+        let name = format!("sum_f32_{label}");
+        if want(&name) {
+            let t = time_median(budget, || {
+                black_box(kernels::sum(&a));
+            });
+            push(name, t, 4.0 * n as f64, "GB/s");
+        }
     }
-    let mut s = seed_session();
-    let t = time_median(budget, || run_program(&mut s, seed_steps()));
-    push("engine_seed_cell".into(), t, 0.0, "us");
-    let mut s = mlp_session(128);
-    let t = time_median(budget, || run_program(&mut s, mlp_steps()));
-    push("engine_mlp128_step".into(), t, 0.0, "ms");
+    if want("engine_seed_cell") {
+        let mut s = seed_session();
+        let t = time_median(budget, || run_program(&mut s, seed_steps()));
+        push("engine_seed_cell".into(), t, 0.0, "us");
+    }
+    if want("engine_mlp128_step") {
+        let mut s = mlp_session(128);
+        let t = time_median(budget, || run_program(&mut s, mlp_steps()));
+        push("engine_mlp128_step".into(), t, 0.0, "ms");
+    }
     out
 }

@@ -671,11 +671,10 @@ fn check_chain(rng: &mut Rng, shape: &[usize], len: usize) -> Result<(), String>
     Ok(())
 }
 
-/// Second derivatives through Relu's fused gradient (ReluGrad): y = relu(x)^2 has
-/// d2y/dx2 = 2 where x > 0 and 0 elsewhere (TensorFlow's convention at the kink).
-#[test]
-fn second_derivative_through_relu() {
-    let x = Tensor::from_f64s(DType::F64, &[4], &[-1.5, -0.2, 0.3, 2.0]).expect("x");
+/// Runs `ops` (name, inputs, output) on `x` under an inner tape nested in an outer one, then
+/// returns d(sum l)/dx from the inner tape and d(sum of that)/dx from the outer one, where `l`
+/// is the last op's output.
+fn first_and_second(x: Tensor, ops: &[(&str, &[&str], &str)]) -> (Vec<f64>, Vec<f64>) {
     let mut s = Session::new();
     let run = |s: &mut Session, st: Step| s.run_step(st).expect("step");
     let tape = |t: &str| Step::Tape {
@@ -705,40 +704,52 @@ fn second_derivative_through_relu() {
             value: x,
         },
     );
-    run(&mut s, tape("outer"));
-    run(
-        &mut s,
-        Step::Watch {
-            tape: "outer".into(),
-            refs: vec!["x".into()],
-        },
-    );
-    run(&mut s, tape("inner"));
-    run(
-        &mut s,
-        Step::Watch {
-            tape: "inner".into(),
-            refs: vec!["x".into()],
-        },
-    );
-    run(&mut s, op("Relu", &["x"], "r"));
-    run(&mut s, op("Mul", &["r", "r"], "y"));
-    run(&mut s, op("Sum", &["y"], "l"));
+    for t in ["outer", "inner"] {
+        run(&mut s, tape(t));
+        run(
+            &mut s,
+            Step::Watch {
+                tape: t.into(),
+                refs: vec!["x".into()],
+            },
+        );
+    }
+    for (name, inputs, out) in ops {
+        run(&mut s, op(name, inputs, out));
+    }
+    let last = ops.last().map_or("x", |o| o.2);
+    run(&mut s, op("Sum", &[last], "l"));
     run(&mut s, Step::Stop { tape: "inner".into() });
     let first = run(&mut s, grad("inner", "l", vec!["g".into()]));
-    let g = first.values[0]
-        .tensor
-        .clone()
-        .expect("first derivative")
-        .to_f64_vec();
-    assert_eq!(g, vec![0.0, 0.0, 0.6, 4.0]);
+    let value = |r: gradd::session::StepOutput| r.values[0].tensor.clone().expect("a gradient").to_f64_vec();
+    let g = value(first);
     run(&mut s, op("Sum", &["g"], "gs"));
     run(&mut s, Step::Stop { tape: "outer".into() });
-    let second = run(&mut s, grad("outer", "gs", vec![]));
-    let h = second.values[0]
-        .tensor
-        .clone()
-        .expect("second derivative")
-        .to_f64_vec();
+    let h = value(run(&mut s, grad("outer", "gs", vec![])));
+    (g, h)
+}
+
+/// Second derivatives through Relu's fused gradient (ReluGrad): y = relu(x)^2 has
+/// d2y/dx2 = 2 where x > 0 and 0 elsewhere (TensorFlow's convention at the kink).
+#[test]
+fn second_derivative_through_relu() {
+    let x = Tensor::from_f64s(DType::F64, &[4], &[-1.5, -0.2, 0.3, 2.0]).expect("x");
+    let (g, h) = first_and_second(x, &[("Relu", &["x"], "r"), ("Mul", &["r", "r"], "y")]);
+    assert_eq!(g, vec![0.0, 0.0, 0.6, 4.0]);
     assert_eq!(h, vec![0.0, 0.0, 2.0, 2.0]);
+}
+
+/// Prod's gradient (ProdExcept) is itself differentiable: for p = x0 x1 x2, the sum of the
+/// gradient is x1 x2 + x0 x2 + x0 x1, whose gradient is (x1 + x2, x0 + x2, x0 + x1).
+#[test]
+fn second_derivative_through_prod() {
+    let x = Tensor::from_f64s(DType::F64, &[3], &[2.0, 3.0, 5.0]).expect("x");
+    let (g, h) = first_and_second(x, &[("Prod", &["x"], "p")]);
+    assert_eq!(g, vec![15.0, 10.0, 6.0]);
+    for (got, want) in h.iter().zip([8.0, 7.0, 5.0]) {
+        assert!(
+            (got - want).abs() < 1e-12,
+            "second derivative {h:?}, want [8, 7, 5]"
+        );
+    }
 }

@@ -256,10 +256,18 @@ impl Op for ProdExcept {
         Ok(vec![y])
     }
 
-    fn gradient(&self, _: &mut dyn Graph, _: &GradArgs) -> Result<Vec<Option<Handle>>> {
-        Err(Error::Unimplemented(
-            "the second derivative of Prod is not implemented".into(),
-        ))
+    // others_i = prod_{l != i} x_l, so d others_i / d x_j = others_j / x_i for i != j (and 0
+    // for i == j): dx_j = others_j * (sum_i g_i / x_i - g_j / x_j) within each group. This
+    // divides by x, as TensorFlow's own second derivative of Prod does (through Cumprod's
+    // gradient); the ops are recorded, so third derivatives work too.
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let (x, others) = (&a.inputs[0], &a.outputs[0]);
+        let gr = a.grad(g, 0)?;
+        let q = binary::div(g, &gr, x)?;
+        let axes = self.axes.iter().map(|&i| i as i64).collect();
+        let total = sum(g, &q, Some(axes), true)?;
+        let rest = binary::sub(g, &total, &q)?;
+        Ok(vec![Some(binary::mul(g, others, &rest)?)])
     }
 }
 
