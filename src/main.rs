@@ -137,6 +137,10 @@ struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "GRADD_GRACE_PERIOD", default_value_t = 30)]
     grace_period: u64,
+    /// Seconds a new connection gets to finish its TLS handshake (or, without TLS, to send
+    /// its first bytes) before it is closed.
+    #[arg(long, env = "GRADD_HANDSHAKE_TIMEOUT", default_value_t = 10)]
+    handshake_timeout: u64,
 }
 
 fn init_logs(format: &str, filter: &str) {
@@ -190,6 +194,7 @@ fn config(a: &ServeArgs) -> Result<ServiceConfig, String> {
     cfg.max_concurrent_requests = a.max_concurrent_requests;
     cfg.max_concurrent_streams = a.max_concurrent_streams;
     cfg.grace_period = Duration::from_secs(a.grace_period);
+    cfg.handshake_timeout = Duration::from_secs(a.handshake_timeout.max(1));
     let mut text = String::new();
     if let Some(f) = &a.tokens_file {
         text.push_str(&String::from_utf8_lossy(&read(f)?));

@@ -319,3 +319,57 @@ async fn mutual_tls_requires_a_client_certificate_from_the_ca() {
     assert_eq!(r.results.len(), seed_cell().len());
     server.stop().await;
 }
+
+/// A peer that connects and then stalls is disconnected once `handshake_timeout` passes: with
+/// TLS during the handshake, without TLS before its first bytes. The read sees end of stream
+/// (or a reset) instead of waiting forever; the outer timeout only keeps a broken server from
+/// hanging the test.
+#[tokio::test]
+async fn a_stalled_connection_is_closed_after_the_handshake_timeout() {
+    use tokio::io::AsyncReadExt;
+    let p = pki();
+    let limit = std::time::Duration::from_millis(300);
+    let tls = ServiceConfig {
+        tls: Some(TlsFiles {
+            cert_pem: p.server_cert.clone().into_bytes(),
+            key_pem: p.server_key.clone().into_bytes(),
+            client_ca_pem: None,
+        }),
+        handshake_timeout: limit,
+        ..ServiceConfig::default()
+    };
+    let plain = ServiceConfig {
+        handshake_timeout: limit,
+        ..ServiceConfig::default()
+    };
+    for (cfg, is_tls) in [(tls, true), (plain, false)] {
+        let server = Server::start(cfg).await;
+        let mut tcp = tokio::net::TcpStream::connect(server.addr)
+            .await
+            .expect("connect");
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(30), tcp.read(&mut buf)).await;
+        match read {
+            Ok(Ok(0)) | Ok(Err(_)) => {}
+            Ok(Ok(n)) => panic!("the server (tls: {is_tls}) sent {n} bytes to a silent peer"),
+            Err(_) => panic!("the server kept a stalled connection open for 30 s"),
+        }
+        // The server still serves well-behaved clients afterwards.
+        let mut c = if is_tls {
+            let ch = tls_endpoint(&server, &p, false)
+                .connect()
+                .await
+                .expect("tls connect");
+            GraddClient::new(ch)
+        } else {
+            server.client().await
+        };
+        let status = c
+            .keep_alive(pb::KeepAliveRequest {
+                session_id: "none".into(),
+            })
+            .await
+            .expect_err("an unknown session");
+        assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    }
+}

@@ -46,6 +46,10 @@ pub struct ServiceConfig {
     pub max_concurrent_streams: u32,
     /// How long in-flight requests may take to finish after a shutdown signal.
     pub grace_period: Duration,
+    /// How long a new connection may take to complete its TLS handshake, or (plaintext) to
+    /// send its first bytes, before it is closed: a peer that connects and stalls would
+    /// otherwise hold a task and a file descriptor for as long as it likes.
+    pub handshake_timeout: Duration,
     pub tokens: Option<Arc<Tokens>>,
     pub tls: Option<TlsFiles>,
 }
@@ -65,6 +69,7 @@ impl Default for ServiceConfig {
             max_concurrent_requests: 1024,
             max_concurrent_streams: 256,
             grace_period: Duration::from_secs(30),
+            handshake_timeout: Duration::from_secs(10),
             tokens: None,
             tls: None,
         }
@@ -181,18 +186,33 @@ pub async fn serve_with(
         };
         let _ = stream.set_nodelay(true);
         let (http, app, watcher, tls) = (http.clone(), app.clone(), graceful.watcher(), tls.clone());
+        let limit = cfg.handshake_timeout;
         while conns.try_join_next().is_some() {}
         conns.spawn(async move {
             let svc = TowerToHyperService::new(app);
             let res = match tls {
-                Some(acc) => match acc.accept(stream).await {
-                    Ok(s) => watcher.watch(http.serve_connection(TokioIo::new(s), svc)).await,
-                    Err(e) => {
+                Some(acc) => match tokio::time::timeout(limit, acc.accept(stream)).await {
+                    Ok(Ok(s)) => watcher.watch(http.serve_connection(TokioIo::new(s), svc)).await,
+                    Ok(Err(e)) => {
                         warn!(%peer, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        warn!(%peer, timeout = ?limit, "TLS handshake timed out; connection closed");
                         return;
                     }
                 },
                 None => {
+                    // A gRPC client sends the HTTP/2 preface as soon as it connects.
+                    // (`peek` waits for a byte or end of stream; `readable()` may wake early.)
+                    let mut first = [0u8; 1];
+                    if tokio::time::timeout(limit, stream.peek(&mut first))
+                        .await
+                        .is_err()
+                    {
+                        warn!(%peer, timeout = ?limit, "no bytes from a new connection; closed");
+                        return;
+                    }
                     watcher
                         .watch(http.serve_connection(TokioIo::new(stream), svc))
                         .await
