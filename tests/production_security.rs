@@ -198,16 +198,19 @@ fn pki() -> Pki {
     }
 }
 
-async fn tls_server(p: &Pki, mutual: bool) -> Server {
-    let cfg = ServiceConfig {
+fn tls_config(p: &Pki, mutual: bool) -> ServiceConfig {
+    ServiceConfig {
         tls: Some(TlsFiles {
             cert_pem: p.server_cert.clone().into_bytes(),
             key_pem: p.server_key.clone().into_bytes(),
             client_ca_pem: mutual.then(|| p.ca_pem.clone().into_bytes()),
         }),
         ..ServiceConfig::default()
-    };
-    Server::start(cfg).await
+    }
+}
+
+async fn tls_server(p: &Pki, mutual: bool) -> Server {
+    Server::start(tls_config(p, mutual)).await
 }
 
 fn tls_endpoint(server: &Server, p: &Pki, identity: bool) -> Endpoint {
@@ -330,13 +333,8 @@ async fn a_stalled_connection_is_closed_after_the_handshake_timeout() {
     let p = pki();
     let limit = std::time::Duration::from_millis(300);
     let tls = ServiceConfig {
-        tls: Some(TlsFiles {
-            cert_pem: p.server_cert.clone().into_bytes(),
-            key_pem: p.server_key.clone().into_bytes(),
-            client_ca_pem: None,
-        }),
         handshake_timeout: limit,
-        ..ServiceConfig::default()
+        ..tls_config(&p, false)
     };
     let plain = ServiceConfig {
         handshake_timeout: limit,
