@@ -754,6 +754,10 @@ fn second_derivative_through_prod() {
     }
 }
 
+/// First derivatives (one vector per differentiated input) and, when asked, second ones
+/// (None where unconnected).
+type Grads = (Vec<Vec<f64>>, Vec<Option<Vec<f64>>>);
+
 /// The first derivatives of `loss(op, c, inputs, weights)` w.r.t. the differentiated inputs,
 /// through the engine; with `outer`, also the gradient of `sum_i <v_i, dL/dx_i>` w.r.t. the
 /// same inputs, taken by an outer tape that recorded the inner gradient's ops.
@@ -763,7 +767,7 @@ fn engine_grads(
     inputs: &[Tensor],
     weights: &[(DType, Vec<usize>, Vec<f64>)],
     outer: Option<&[Vec<f64>]>,
-) -> Result<(Vec<Vec<f64>>, Vec<Option<Vec<f64>>>), String> {
+) -> Result<Grads, String> {
     let e = |e: gradd::error::Error| e.to_string();
     let mut s = Session::new();
     let names: Vec<String> = (0..inputs.len()).map(|i| format!("x{i}")).collect();
