@@ -978,3 +978,14 @@ fn second_derivatives_match_finite_differences() {
         failures.join("\n")
     );
 }
+
+/// LeakyRelu's second derivative w.r.t. its input is a zero tensor, not None, as in
+/// TensorFlow (whose LeakyReluGrad gradient returns zeros_like(x)); its first derivative uses
+/// the f32 `alpha` (default 0.2).
+#[test]
+fn second_derivative_of_leaky_relu_is_zeros() {
+    let x = Tensor::from_f64s(DType::F64, &[2], &[-1.5, 0.5]).expect("x");
+    let (g, h) = first_and_second(x, &[("LeakyRelu", &["x"], "y")]);
+    assert_eq!(g, vec![f64::from(0.2f32), 1.0]);
+    assert_eq!(h, vec![0.0, 0.0]);
+}

@@ -44,7 +44,9 @@ pub fn stop_gradient(_: &mut Attrs) -> Result<Arc<dyn Op>> {
 }
 
 pub fn leaky_relu(a: &mut Attrs) -> Result<Arc<dyn Op>> {
-    new(Kind::LeakyRelu(a.float("alpha", 0.2)?))
+    // TensorFlow's `alpha` is a float attr, stored as f32: a float64 LeakyRelu multiplies by
+    // f64(f32(alpha)) (0.20000000298... for the default), so do the same.
+    new(Kind::LeakyRelu(f64::from(a.float("alpha", 0.2)? as f32)))
 }
 
 /// softplus(x) = log(1 + e^x), computed without overflow for large |x|.
@@ -219,13 +221,7 @@ impl Op for Unary {
             }
             // Relu'(x) = 1 for x > 0, else 0 (including at 0, as TensorFlow)
             Kind::Relu => run1(g, ReluGrad, &[&gr, x])?,
-            Kind::LeakyRelu(alpha) => {
-                let zero = scalar(g, dt, 0.0);
-                let pos = misc::gt(g, x, &zero)?;
-                let al = scalar(g, dt, alpha);
-                let ga = binary::mul(g, &gr, &al)?;
-                misc::select(g, &pos, &gr, &ga)?
-            }
+            Kind::LeakyRelu(alpha) => run1(g, LeakyReluGrad { alpha }, &[&gr, x])?,
             // Elu'(x) = 1 for x > 0, else e^x = y + 1
             Kind::Elu => {
                 let zero = scalar(g, dt, 0.0);
@@ -287,6 +283,69 @@ impl Op for ReluGrad {
     }
 }
 
+/// TensorFlow's LeakyReluGrad(g, x) = g where x > 0, else alpha * g. Internal: LeakyRelu's
+/// gradient. Like ReluGrad, its gradient w.r.t. x is zeros, not None: TF 2.21 returns a zero
+/// tensor for the second derivative of LeakyRelu w.r.t. its input (a composite select on
+/// `x > 0` left x unconnected).
+#[derive(Debug)]
+pub struct LeakyReluGrad {
+    alpha: f64,
+}
+
+impl Op for LeakyReluGrad {
+    fn name(&self) -> &'static str {
+        "LeakyReluGrad"
+    }
+
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let (gr, x) = (inputs[0], inputs[1]);
+        if gr.shape() != x.shape() {
+            return Err(crate::invalid!(
+                "LeakyReluGrad: shapes {:?} and {:?} differ",
+                gr.shape(),
+                x.shape()
+            ));
+        }
+        let alpha = self.alpha;
+        let out = match (gr, x) {
+            (Tensor::F32(g), Tensor::F32(a)) => {
+                let al = alpha as f32;
+                Tensor::F32(
+                    ndarray::Zip::from(g)
+                        .and(a)
+                        .map_collect(|&g, &x| if x > 0.0 { g } else { al * g })
+                        .into_shared(),
+                )
+            }
+            (Tensor::F64(g), Tensor::F64(a)) => Tensor::F64(
+                ndarray::Zip::from(g)
+                    .and(a)
+                    .map_collect(|&g, &x| if x > 0.0 { g } else { alpha * g })
+                    .into_shared(),
+            ),
+            _ => return Err(super::dtype_error("LeakyReluGrad", gr, x)),
+        };
+        Ok(vec![out])
+    }
+
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let gg = a.grad(g, 0)?;
+        let dg = if a.needs(0) {
+            Some(run1(
+                g,
+                LeakyReluGrad { alpha: self.alpha },
+                &[&gg, &a.inputs[1]],
+            )?)
+        } else {
+            None
+        };
+        let dx = a
+            .needs(1)
+            .then(|| g.constant(Tensor::zeros(a.inputs[1].dtype(), a.inputs[1].shape())));
+        Ok(vec![dg, dx])
+    }
+}
+
 fn relu_grad<T: fast::Elt>(
     g: &ndarray::ArcArray<T, ndarray::IxDyn>,
     x: &ndarray::ArcArray<T, ndarray::IxDyn>,
@@ -312,4 +371,29 @@ pub fn exp_h(g: &mut dyn Graph, x: &Handle) -> Result<Handle> {
 }
 pub fn log_h(g: &mut dyn Graph, x: &Handle) -> Result<Handle> {
     run1(g, Unary(Kind::Log), &[x])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::{Attr, AttrMap, build};
+    use crate::tensor::{DType, Tensor};
+
+    /// TensorFlow stores LeakyRelu's `alpha` as an f32 attr, so a float64 LeakyRelu scales by
+    /// f64(f32(alpha)), not by the decimal alpha (TF 2.21's float64 results differ from
+    /// x * 0.2 from the 9th digit on).
+    #[test]
+    fn leaky_relu_alpha_is_an_f32_attr() {
+        let x = Tensor::from_f64s(DType::F64, &[2], &[-1.25, 3.0]).expect("x");
+        for (attrs, alpha) in [
+            (AttrMap::new(), 0.2f32),
+            (
+                [("alpha".to_string(), Attr::Float(0.1))].into_iter().collect(),
+                0.1f32,
+            ),
+        ] {
+            let op = build("LeakyRelu", &attrs, 1).expect("build");
+            let y = op.forward(&[&x]).expect("forward").remove(0).to_f64_vec();
+            assert_eq!(y, vec![-1.25 * f64::from(alpha), 3.0]);
+        }
+    }
 }
