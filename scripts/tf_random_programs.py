@@ -1,0 +1,231 @@
+"""Random single-op programs recorded from real TensorFlow, in the conformance format: a
+differential test of gradd's semantics beyond the shared conformance file.
+
+    .venv-bench/bin/python scripts/tf_random_programs.py SEED [CASES_PER_OP] > /tmp/rand.json
+    target/release/gradd conformance /tmp/rand.json
+
+Every op of the conformance format gets random shapes (broadcasting partners, batch dims,
+ties for Max/Min), attrs and float32/float64 inputs; each case checks the forward values and
+the gradient (with random output_gradients), and two in three also a second derivative: an
+outer tape's gradient of sum_j <g_j, v_j> over the inner gradients g_j. Needs tensorflow (not
+a dependency of gradd; see the README's performance section for the venv).
+"""
+import json, sys, numpy as np, tensorflow as tf
+
+rng = np.random.default_rng(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+N_PER_OP = int(sys.argv[2]) if len(sys.argv) > 2 else 6
+R = tf.raw_ops
+
+def T(a):
+    a = np.asarray(a)
+    dt = {np.float32: "float32", np.float64: "float64", np.int32: "int32", np.int64: "int64", np.bool_: "bool"}[a.dtype.type]
+    return {"dtype": dt, "shape": list(a.shape), "values": a.reshape(-1).tolist()}
+
+def shape(rank=None):
+    r = int(rng.integers(0, 4)) if rank is None else rank
+    return tuple(int(rng.integers(1, 4)) for _ in range(r))
+
+def arr(s, dt, lo=-2.0, hi=2.0):
+    return rng.uniform(lo, hi, size=s).astype(dt)
+
+def bpartner(s):
+    s = list(s)
+    k = int(rng.integers(0, len(s) + 1))
+    s = s[k:]
+    return tuple(1 if rng.random() < 0.3 else d for d in s)
+
+UNARY = {
+    "Identity": ("input", None), "StopGradient": ("input", None), "Neg": ("x", None), "Square": ("x", None),
+    "Sqrt": ("x", (0.2, 3)), "Rsqrt": ("x", (0.2, 3)), "Reciprocal": ("x", (0.3, 3)), "Exp": ("x", None),
+    "Log": ("x", (0.2, 3)), "Log1p": ("x", (-0.7, 3)), "Abs": ("x", None), "Sin": ("x", None), "Cos": ("x", None),
+    "Tanh": ("x", None), "Sigmoid": ("x", None), "Relu": ("features", None), "LeakyRelu": ("features", None),
+    "Elu": ("features", None), "Softplus": ("features", None),
+}
+BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference"]
+
+def gen(op, dt):
+    """(inputs as numpy, attrs for the JSON, tf callable on tensors)"""
+    if op in UNARY:
+        arg, dom = UNARY[op]
+        s = shape()
+        x = arr(s, dt, *(dom or (-2, 2)))
+        if op in ("Relu", "LeakyRelu", "Abs", "Elu"):
+            x = np.where(np.abs(x) < 0.05, 0.3, x).astype(dt)
+        attrs = {}
+        if op == "LeakyRelu" and rng.random() < 0.5:
+            attrs["alpha"] = float(rng.choice([0.1, 0.3]))
+        return [x], attrs, lambda a: getattr(R, op)(**{arg: a}, **attrs)
+    if op in BINARY:
+        s = shape(); s2 = bpartner(s)
+        if rng.random() < 0.5: s, s2 = s2, s
+        x, y = arr(s, dt), arr(s2, dt)
+        if op == "Pow": x = arr(s, dt, 0.3, 2); y = arr(s2, dt, -2, 2)
+        if op == "RealDiv": y = np.where(np.abs(y) < 0.3, 0.7, y).astype(dt)
+        return [x, y], {}, lambda a, b: getattr(R, op)(x=a, y=b)
+    if op == "MatMul":
+        m, k, n = (int(rng.integers(1, 5)) for _ in range(3))
+        ta, tb = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+        a = arr((k, m) if ta else (m, k), dt); b = arr((n, k) if tb else (k, n), dt)
+        attrs = {}
+        if ta: attrs["transpose_a"] = True
+        if tb: attrs["transpose_b"] = True
+        return [a, b], attrs, lambda x, y: R.MatMul(a=x, b=y, transpose_a=ta, transpose_b=tb)
+    if op == "BatchMatMulV2":
+        m, k, n = (int(rng.integers(1, 4)) for _ in range(3))
+        bx = shape(int(rng.integers(0, 3))); by = bpartner(bx)
+        if rng.random() < 0.5: bx, by = by, bx
+        ax, ay = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+        a = arr(bx + ((k, m) if ax else (m, k)), dt); b = arr(by + ((n, k) if ay else (k, n)), dt)
+        return [a, b], {"adj_x": ax, "adj_y": ay}, lambda x, y: R.BatchMatMulV2(x=x, y=y, adj_x=ax, adj_y=ay)
+    if op in ("Sum", "Mean", "Max", "Min", "Prod"):
+        s = shape(int(rng.integers(1, 4)))
+        x = arr(s, dt, 0.5, 1.5) if op == "Prod" else arr(s, dt)
+        if op in ("Max", "Min") and rng.random() < 0.3:
+            x = np.round(x).astype(dt)  # ties
+        keep = bool(rng.random() < 0.5)
+        attrs = {"keep_dims": keep}
+        c = rng.random()
+        if c < 0.3:
+            axes = list(range(len(s)))
+        elif c < 0.6:
+            ax = int(rng.integers(-len(s), len(s))); attrs["axis"] = ax; axes = [ax]
+        else:
+            axes = sorted(set(int(v) for v in rng.integers(0, len(s), size=2))); attrs["axis"] = axes
+        return [x], attrs, lambda a: getattr(R, op)(input=a, axis=axes, keep_dims=keep)
+    if op == "Reshape":
+        s = shape(int(rng.integers(1, 4))); n = int(np.prod(s))
+        new = [n] if rng.random() < 0.3 else [1, n]
+        if rng.random() < 0.4: new = [-1] + new[1:] if len(new) > 1 else [-1]
+        return [arr(s, dt)], {"shape": new}, lambda a: R.Reshape(tensor=a, shape=new)
+    if op == "Transpose":
+        s = shape(int(rng.integers(1, 4))); perm = [int(v) for v in rng.permutation(len(s))]
+        return [arr(s, dt)], {"perm": perm}, lambda a: R.Transpose(x=a, perm=perm)
+    if op == "ExpandDims":
+        s = shape(); ax = int(rng.integers(-len(s) - 1, len(s) + 1))
+        return [arr(s, dt)], {"axis": ax}, lambda a: R.ExpandDims(input=a, axis=ax)
+    if op == "Squeeze":
+        s = list(shape(int(rng.integers(1, 3)))); i = int(rng.integers(0, len(s) + 1)); s.insert(i, 1)
+        return [arr(tuple(s), dt)], {"axis": [i]}, lambda a: R.Squeeze(input=a, axis=[i])
+    if op in ("ConcatV2", "Pack"):
+        s = shape(int(rng.integers(1, 3))); k = int(rng.integers(1, 4))
+        if op == "ConcatV2":
+            k = max(k, 2)
+            ax = int(rng.integers(0, len(s)))
+            xs = [arr(tuple(int(rng.integers(1, 3)) if j == ax else d for j, d in enumerate(s)), dt) for _ in range(k)]
+            return xs, {"axis": ax}, lambda *a: R.ConcatV2(values=list(a), axis=ax)
+        ax = int(rng.integers(0, len(s) + 1))
+        xs = [arr(s, dt) for _ in range(k)]
+        return xs, {"axis": ax}, lambda *a: R.Pack(values=list(a), axis=ax)
+    if op == "Slice":
+        s = shape(int(rng.integers(1, 4)))
+        begin = [int(rng.integers(0, d)) for d in s]
+        size = [int(rng.integers(1, d - b + 1)) if rng.random() < 0.7 else -1 for d, b in zip(s, begin)]
+        return [arr(s, dt)], {"begin": begin, "size": size}, lambda a: R.Slice(input=a, begin=begin, size=size)
+    if op == "GatherV2":
+        s = shape(int(rng.integers(1, 3))); ax = int(rng.integers(0, len(s)))
+        idx = rng.integers(0, s[ax], size=shape(int(rng.integers(0, 3)))).astype(np.int32 if rng.random() < 0.5 else np.int64)
+        return [arr(s, dt), idx], {"axis": ax}, lambda a, i: R.GatherV2(params=a, indices=i, axis=ax)
+    if op == "Tile":
+        s = shape(int(rng.integers(1, 3))); mult = [int(rng.integers(1, 3)) for _ in s]
+        return [arr(s, dt)], {"multiples": mult}, lambda a: R.Tile(input=a, multiples=mult)
+    if op == "BroadcastTo":
+        s = shape(int(rng.integers(1, 3))); small = bpartner(s)
+        return [arr(small, dt)], {"shape": list(s)}, lambda a: R.BroadcastTo(input=a, shape=list(s))
+    if op == "BiasAdd":
+        s = shape(int(rng.integers(2, 4)))
+        return [arr(s, dt), arr(s[-1:], dt)], {}, lambda a, b: R.BiasAdd(value=a, bias=b)
+    if op in ("Softmax", "LogSoftmax"):
+        s = shape(int(rng.integers(1, 3)))
+        return [arr(s, dt)], {}, lambda a: getattr(R, op)(logits=a)
+    if op == "SoftmaxCrossEntropyWithLogits":
+        b, c = int(rng.integers(1, 4)), int(rng.integers(2, 5))
+        lab = rng.dirichlet(np.ones(c), size=b).astype(dt)
+        return [arr((b, c), dt), lab], {}, lambda a, l: R.SoftmaxCrossEntropyWithLogits(features=a, labels=l)
+    if op == "SparseSoftmaxCrossEntropyWithLogits":
+        b, c = int(rng.integers(1, 4)), int(rng.integers(2, 5))
+        lab = rng.integers(0, c, size=(b,)).astype(np.int64 if rng.random() < 0.5 else np.int32)
+        return [arr((b, c), dt), lab], {}, lambda a, l: R.SparseSoftmaxCrossEntropyWithLogits(features=a, labels=l)
+    if op == "SelectV2":
+        s = shape(); cond = rng.random(bpartner(s)) < 0.5
+        return [cond, arr(s, dt), arr(bpartner(s), dt)], {}, lambda c, t, e: R.SelectV2(condition=c, t=t, e=e)
+    if op == "Cast":
+        s = shape(); to = "float64" if dt == np.float32 else "float32"
+        return [arr(s, dt)], {"dtype": to}, lambda a: R.Cast(x=a, DstT=getattr(tf, to))
+    raise KeyError(op)
+
+OPS = list(UNARY) + BINARY + ["MatMul", "BatchMatMulV2", "Sum", "Mean", "Max", "Min", "Prod", "Reshape",
+       "Transpose", "ExpandDims", "Squeeze", "ConcatV2", "Pack", "Slice", "GatherV2", "Tile", "BroadcastTo",
+       "BiasAdd", "Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits",
+       "SelectV2", "Cast"]
+
+def record(op, dt, i, second):
+    xs, attrs, fn = gen(op, dt)
+    names = [f"x{j}" for j in range(len(xs))]
+    ts = [tf.constant(x) for x in xs]
+    fl = [j for j, x in enumerate(xs) if x.dtype.kind == "f"]
+    srcs = [ts[j] for j in fl]
+    steps = [{"constant": n, "value": T(x)} for n, x in zip(names, xs)]
+    nout = 2 if "CrossEntropy" in op else 1
+    outs = [f"y{j}" for j in range(nout)]
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch(srcs)
+        with tf.GradientTape() as inner:
+            inner.watch(srcs)
+            ys = fn(*ts)
+            ys = list(ys) if isinstance(ys, (tuple, list)) else [ys]
+            y0 = ys[0]
+        og = tf.constant(rng.uniform(-1, 1, size=y0.shape).astype(y0.dtype.as_numpy_dtype))
+        gs = inner.gradient(y0, srcs, output_gradients=og)
+        gs = [None if g is None else tf.convert_to_tensor(g) for g in gs]
+        vs, total, parts = [], None, []
+        if second:
+            for j, g in enumerate(gs):
+                if g is None:
+                    continue
+                v = rng.uniform(-1, 1, size=g.shape).astype(g.dtype.as_numpy_dtype)
+                vs.append((j, v))
+                p = tf.raw_ops.Sum(input=tf.raw_ops.Mul(x=g, y=tf.constant(v)), axis=list(range(len(g.shape))), keep_dims=False)
+                total = p if total is None else tf.raw_ops.AddV2(x=total, y=p)
+    second = second and total is not None
+    if second:
+        hs = outer.gradient(total, srcs)
+        hs = [None if h is None else tf.convert_to_tensor(h) for h in hs]
+        steps += [{"tape": "o", "persistent": True, "watch_accessed_variables": True},
+                  {"watch": "o", "refs": [names[j] for j in fl]}]
+    steps += [{"tape": "t", "persistent": False, "watch_accessed_variables": True},
+              {"watch": "t", "refs": [names[j] for j in fl]}]
+    st = {"op": op, "inputs": names, "outputs": outs}
+    if attrs: st["attrs"] = attrs
+    steps.append(st)
+    steps.append({"stop": "t"})
+    steps.append({"fetch": outs, "expect": [T(y.numpy()) for y in ys]})
+    gname = [f"g{j}" for j in range(len(fl))]
+    steps.append({"gradient": "t", "targets": ["y0"], "sources": [names[j] for j in fl],
+                  "output_gradients": [T(og.numpy())], "unconnected": "none",
+                  "outputs": gname, "expect": [None if g is None else T(g.numpy()) for g in gs]})
+    if second:
+        acc = None
+        for j, v in vs:
+            steps.append({"constant": f"v{j}", "value": T(v)})
+            steps.append({"op": "Mul", "inputs": [f"g{j}", f"v{j}"], "outputs": [f"m{j}"]})
+            steps.append({"op": "Sum", "inputs": [f"m{j}"], "attrs": {"keep_dims": False}, "outputs": [f"s{j}"]})
+            if acc is None:
+                acc = f"s{j}"
+            else:
+                steps.append({"op": "AddV2", "inputs": [acc, f"s{j}"], "outputs": [f"a{j}"]})
+                acc = f"a{j}"
+        steps.append({"stop": "o"})
+        steps.append({"gradient": "o", "targets": [acc], "sources": [names[j] for j in fl], "unconnected": "none",
+                      "expect": [None if h is None else T(h.numpy()) for h in hs]})
+    return {"name": f"rand/{op}/{dt.__name__}/{i}{'/2nd' if second else ''}", "about": "random single op",
+            "rtol": 2e-4 if dt == np.float32 else 1e-9, "atol": 2e-5 if dt == np.float32 else 1e-10, "steps": steps}
+
+cases = []
+for op in OPS:
+    for i in range(N_PER_OP):
+        dt = np.float32 if i % 2 == 0 else np.float64
+        try:
+            cases.append(record(op, dt, i, i % 3 != 0))
+        except Exception as e:
+            print("skip", op, type(e).__name__, str(e)[:200], file=sys.stderr)
+json.dump({"format": "gradient-conformance/1", "generated_by": "tfdiff", "cases": cases}, sys.stdout)
