@@ -6,8 +6,11 @@ differential test of gradd's semantics beyond the shared conformance file.
 
 Every op of the conformance format gets random shapes (broadcasting partners, batch dims,
 ties for Max/Min), attrs and float32/float64 inputs; each case checks the forward values and
-the gradient (with random output_gradients), and two in three also a second derivative: an
-outer tape's gradient of sum_j <g_j, v_j> over the inner gradients g_j. Needs tensorflow (not
+the gradient (with random output_gradients), and two in three also a second derivative (an
+outer tape's gradient of sum_j <g_j, v_j> over the inner gradients g_j), the rest a jacobian.
+Invalid applications (mismatched shapes, bad attrs, out-of-range indices) are recorded with
+TensorFlow's error code, followed by a step that checks the session still works; and small
+dense networks (random activation and loss) train for three SGD steps with assign_sub. Needs tensorflow (not
 a dependency of gradd; see the README's performance section for the venv).
 """
 import json, sys, numpy as np, tensorflow as tf
@@ -167,9 +170,10 @@ def record(op, dt, i, second):
     steps = [{"constant": n, "value": T(x)} for n, x in zip(names, xs)]
     nout = 2 if "CrossEntropy" in op else 1
     outs = [f"y{j}" for j in range(nout)]
+    jac = not second
     with tf.GradientTape(persistent=True) as outer:
         outer.watch(srcs)
-        with tf.GradientTape() as inner:
+        with tf.GradientTape(persistent=jac) as inner:
             inner.watch(srcs)
             ys = fn(*ts)
             ys = list(ys) if isinstance(ys, (tuple, list)) else [ys]
@@ -187,12 +191,15 @@ def record(op, dt, i, second):
                 p = tf.raw_ops.Sum(input=tf.raw_ops.Mul(x=g, y=tf.constant(v)), axis=list(range(len(g.shape))), keep_dims=False)
                 total = p if total is None else tf.raw_ops.AddV2(x=total, y=p)
     second = second and total is not None
+    if jac:
+        js = inner.jacobian(y0, srcs)
+        js = [None if v is None else tf.convert_to_tensor(v) for v in js]
     if second:
         hs = outer.gradient(total, srcs)
         hs = [None if h is None else tf.convert_to_tensor(h) for h in hs]
         steps += [{"tape": "o", "persistent": True, "watch_accessed_variables": True},
                   {"watch": "o", "refs": [names[j] for j in fl]}]
-    steps += [{"tape": "t", "persistent": False, "watch_accessed_variables": True},
+    steps += [{"tape": "t", "persistent": jac, "watch_accessed_variables": True},
               {"watch": "t", "refs": [names[j] for j in fl]}]
     st = {"op": op, "inputs": names, "outputs": outs}
     if attrs: st["attrs"] = attrs
@@ -203,6 +210,9 @@ def record(op, dt, i, second):
     steps.append({"gradient": "t", "targets": ["y0"], "sources": [names[j] for j in fl],
                   "output_gradients": [T(og.numpy())], "unconnected": "none",
                   "outputs": gname, "expect": [None if g is None else T(g.numpy()) for g in gs]})
+    if jac:
+        steps.append({"jacobian": "t", "target": "y0", "sources": [names[j] for j in fl], "unconnected": "none",
+                      "expect": [None if v is None else T(v.numpy()) for v in js]})
     if second:
         acc = None
         for j, v in vs:
@@ -217,10 +227,121 @@ def record(op, dt, i, second):
         steps.append({"stop": "o"})
         steps.append({"gradient": "o", "targets": [acc], "sources": [names[j] for j in fl], "unconnected": "none",
                       "expect": [None if h is None else T(h.numpy()) for h in hs]})
-    return {"name": f"rand/{op}/{dt.__name__}/{i}{'/2nd' if second else ''}", "about": "random single op",
+    return {"name": f"rand/{op}/{dt.__name__}/{i}{'/2nd' if second else '/jac'}", "about": "random single op",
             "rtol": 2e-4 if dt == np.float32 else 1e-9, "atol": 2e-5 if dt == np.float32 else 1e-10, "steps": steps}
 
-cases = []
+def bad(op, dt):
+    """An invalid application of `op`: (inputs, attrs, tf callable)."""
+    f = lambda *s: arr(s, dt)
+    table = {
+        "AddV2": ([f(2, 3), f(4)], {}, lambda a, b: R.AddV2(x=a, y=b)),
+        "MatMul": ([f(2, 3), f(2, 3)], {}, lambda a, b: R.MatMul(a=a, b=b)),
+        "BatchMatMulV2": ([f(2, 2, 3), f(3, 3, 2)], {}, lambda a, b: R.BatchMatMulV2(x=a, y=b)),
+        "Reshape": ([f(2, 3)], {"shape": [4, 2]}, lambda a: R.Reshape(tensor=a, shape=[4, 2])),
+        "Transpose": ([f(2, 3)], {"perm": [0, 0]}, lambda a: R.Transpose(x=a, perm=[0, 0])),
+        "Squeeze": ([f(2, 3)], {"axis": [0]}, lambda a: R.Squeeze(input=a, axis=[0])),
+        "ConcatV2": ([f(2, 3), f(3, 2)], {"axis": 0}, lambda a, b: R.ConcatV2(values=[a, b], axis=0)),
+        "Pack": ([f(2, 3), f(3, 2)], {"axis": 0}, lambda a, b: R.Pack(values=[a, b], axis=0)),
+        "Slice": ([f(2, 3)], {"begin": [1, 0], "size": [2, 3]}, lambda a: R.Slice(input=a, begin=[1, 0], size=[2, 3])),
+        "GatherV2": ([f(3, 2), np.array([0, 3], np.int32)], {"axis": 0},
+                     lambda a, i: R.GatherV2(params=a, indices=i, axis=0)),
+        "BiasAdd": ([f(2, 3), f(2)], {}, lambda a, b: R.BiasAdd(value=a, bias=b)),
+        "Sum": ([f(2, 3)], {"axis": 2, "keep_dims": False}, lambda a: R.Sum(input=a, axis=2)),
+        "ExpandDims": ([f(2, 3)], {"axis": 4}, lambda a: R.ExpandDims(input=a, axis=4)),
+        "BroadcastTo": ([f(2, 3)], {"shape": [3, 3]}, lambda a: R.BroadcastTo(input=a, shape=[3, 3])),
+        "SparseSoftmaxCrossEntropyWithLogits": ([f(2, 3), np.array([0, 3], np.int64)], {},
+            lambda a, l: R.SparseSoftmaxCrossEntropyWithLogits(features=a, labels=l)),
+        "SoftmaxCrossEntropyWithLogits": ([f(2, 3), f(2, 4)], {},
+            lambda a, l: R.SoftmaxCrossEntropyWithLogits(features=a, labels=l)),
+    }
+    return table.get(op)
+
+CODES = {tf.errors.InvalidArgumentError: "INVALID_ARGUMENT", tf.errors.FailedPreconditionError: "FAILED_PRECONDITION",
+         tf.errors.OutOfRangeError: "OUT_OF_RANGE", tf.errors.UnimplementedError: "UNIMPLEMENTED"}
+
+def record_error(op, dt):
+    got = bad(op, dt)
+    if got is None:
+        return None
+    xs, attrs, fn = got
+    try:
+        fn(*[tf.constant(x) for x in xs])
+    except tf.errors.OpError as e:
+        code = CODES.get(type(e))
+        if code is None:
+            raise
+    else:
+        return None  # TensorFlow accepted it: not an error case
+    names = [f"x{j}" for j in range(len(xs))]
+    steps = [{"constant": n, "value": T(x)} for n, x in zip(names, xs)]
+    st = {"op": op, "inputs": names, "outputs": ["y"], "expect_error": code}
+    if attrs: st["attrs"] = attrs
+    steps.append(st)
+    steps.append({"fetch": ["x0"], "expect": [T(xs[0])]})
+    return {"name": f"rand/{op}/error", "about": "invalid application", "rtol": 1e-6, "atol": 1e-6, "steps": steps}
+
+def record_model(i):
+    """A small dense network trained for three steps with plain SGD, as a user would write it:
+    variables read under a tape, gradients w.r.t. all of them, assign_sub updates."""
+    dt = np.float32 if i % 2 == 0 else np.float64
+    n, d, h, c = (int(rng.integers(2, 6)) for _ in range(4))
+    act = ["Relu", "Tanh", "Sigmoid", "Elu", "Softplus"][i % 5]
+    loss_kind = ["sparse", "dense", "mse"][i % 3]
+    init = {"w1": arr((d, h), dt, -1, 1), "b1": arr((h,), dt, -0.1, 0.1), "w2": arr((h, c), dt, -1, 1),
+            "b2": np.zeros((c,), dt)}
+    x = arr((n, d), dt)
+    labels = rng.integers(0, c, size=(n,)).astype(np.int64)
+    target = np.eye(c, dtype=dt)[labels] if loss_kind == "dense" else arr((n, c), dt)
+    lr = np.asarray(0.1, dt)
+    steps = [{"variable": k, "value": T(v), "trainable": True} for k, v in init.items()]
+    steps += [{"constant": "x", "value": T(x)}, {"constant": "labels", "value": T(labels)},
+              {"constant": "target", "value": T(target)}, {"constant": "lr", "value": T(lr)}]
+    vs = {k: tf.Variable(v) for k, v in init.items()}
+    tx, tl, tt, tlr = (tf.constant(v) for v in (x, labels, target, lr))
+    names = list(init)
+    for k in range(3):
+        with tf.GradientTape() as tape:
+            z1 = R.BiasAdd(value=R.MatMul(a=tx, b=vs["w1"]), bias=vs["b1"])
+            a1 = getattr(R, act)(**({"features": z1} if act in ("Relu", "Elu", "Softplus") else {"x": z1}))
+            z2 = R.BiasAdd(value=R.MatMul(a=a1, b=vs["w2"]), bias=vs["b2"])
+            if loss_kind == "sparse":
+                per = R.SparseSoftmaxCrossEntropyWithLogits(features=z2, labels=tl)[0]
+            elif loss_kind == "dense":
+                per = R.SoftmaxCrossEntropyWithLogits(features=z2, labels=tt)[0]
+            else:
+                per = R.SquaredDifference(x=z2, y=tt)
+            loss = R.Mean(input=per, axis=list(range(len(per.shape))))
+        gs = tape.gradient(loss, [vs[v] for v in names])
+        steps += [{"tape": "t", "persistent": False, "watch_accessed_variables": True},
+                  {"op": "MatMul", "inputs": ["x", "w1"], "outputs": ["h1"]},
+                  {"op": "BiasAdd", "inputs": ["h1", "b1"], "outputs": ["z1"]},
+                  {"op": act, "inputs": ["z1"], "outputs": ["a1"]},
+                  {"op": "MatMul", "inputs": ["a1", "w2"], "outputs": ["h2"]},
+                  {"op": "BiasAdd", "inputs": ["h2", "b2"], "outputs": ["z2"]}]
+        if loss_kind == "sparse":
+            steps.append({"op": "SparseSoftmaxCrossEntropyWithLogits", "inputs": ["z2", "labels"], "outputs": ["per"]})
+        elif loss_kind == "dense":
+            steps.append({"op": "SoftmaxCrossEntropyWithLogits", "inputs": ["z2", "target"], "outputs": ["per"]})
+        else:
+            steps.append({"op": "SquaredDifference", "inputs": ["z2", "target"], "outputs": ["per"]})
+        steps += [{"op": "Mean", "inputs": ["per"], "attrs": {"keep_dims": False}, "outputs": ["loss"]},
+                  {"stop": "t"},
+                  {"fetch": ["loss"], "expect": [T(loss.numpy())]},
+                  {"gradient": "t", "targets": ["loss"], "sources": names, "unconnected": "none",
+                   "outputs": [f"g_{v}" for v in names], "expect": [T(g.numpy()) for g in gs]}]
+        for v, g in zip(names, gs):
+            vs[v].assign_sub(R.Mul(x=g, y=tlr))
+            steps += [{"op": "Mul", "inputs": [f"g_{v}", "lr"], "outputs": [f"u_{v}"]},
+                      {"assign": v, "mode": "sub", "source": f"u_{v}"}]
+    steps.append({"fetch": names, "expect": [T(vs[v].numpy()) for v in names]})
+    return {"name": f"rand/model/{act}/{loss_kind}/{dt.__name__}/{i}", "about": "dense net, 3 SGD steps",
+            "rtol": 1e-3 if dt == np.float32 else 1e-9, "atol": 1e-4 if dt == np.float32 else 1e-10, "steps": steps}
+
+cases = [record_model(i) for i in range(N_PER_OP * 2)]
+for op in OPS:
+    c = record_error(op, np.float32)
+    if c is not None:
+        cases.append(c)
 for op in OPS:
     for i in range(N_PER_OP):
         dt = np.float32 if i % 2 == 0 else np.float64
