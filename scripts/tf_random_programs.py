@@ -13,7 +13,7 @@ TensorFlow's error code, followed by a step that checks the session still works;
 dense networks (random activation and loss) train for three SGD steps with assign_sub. Needs tensorflow (not
 a dependency of gradd; see the README's performance section for the venv).
 """
-import json, sys, numpy as np, tensorflow as tf
+import contextlib, json, sys, numpy as np, tensorflow as tf
 
 rng = np.random.default_rng(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
 N_PER_OP = int(sys.argv[2]) if len(sys.argv) > 2 else 6
@@ -337,7 +337,72 @@ def record_model(i):
     return {"name": f"rand/model/{act}/{loss_kind}/{dt.__name__}/{i}", "about": "dense net, 3 SGD steps",
             "rtol": 1e-3 if dt == np.float32 else 1e-9, "atol": 1e-4 if dt == np.float32 else 1e-10, "steps": steps}
 
+def record_tape(i):
+    """Tape semantics on a random chain: trainable and non-trainable variables, explicit watches,
+    watch_accessed_variables, stop_recording around some ops, integer detours, persistent
+    tapes asked twice, unconnected none/zero and watched_variables."""
+    dt = np.float32 if i % 2 == 0 else np.float64
+    s = (2, 3)
+    persistent, wav = bool(rng.random() < 0.5), bool(rng.random() < 0.7)
+    steps, env, tfv = [], {}, {}
+    for k in range(3):
+        v, tr = arr(s, dt), bool(rng.random() < 0.7)
+        steps.append({"variable": f"v{k}", "value": T(v), "trainable": tr})
+        env[f"v{k}"] = tfv[f"v{k}"] = tf.Variable(v, trainable=tr)
+    for k in range(2):
+        c = arr(s, dt)
+        steps.append({"constant": f"c{k}", "value": T(c)})
+        env[f"c{k}"] = tf.constant(c)
+    watch = [n for n in ("c0", "c1", "v0") if rng.random() < 0.4]
+    with tf.GradientTape(persistent=persistent, watch_accessed_variables=wav) as tape:
+        steps.append({"tape": "t", "persistent": persistent, "watch_accessed_variables": wav})
+        if watch:
+            tape.watch([env[n] for n in watch])
+            steps.append({"watch": "t", "refs": watch})
+        for k in range(int(rng.integers(3, 7))):
+            op = str(rng.choice(["AddV2", "Mul", "Sub", "Tanh", "Square", "Maximum", "IntDetour", "StopGradient"]))
+            a, b = (str(rng.choice(sorted(env))) for _ in range(2))
+            paused = bool(rng.random() < 0.2)
+            if paused:
+                steps.append({"pause": "t"})
+            with (tape.stop_recording() if paused else contextlib.nullcontext()):
+                if op in ("AddV2", "Mul", "Sub", "Maximum"):
+                    y = getattr(R, op)(x=env[a], y=env[b])
+                    steps.append({"op": op, "inputs": [a, b], "outputs": [f"r{k}"]})
+                elif op == "IntDetour":
+                    yi = R.Cast(x=env[a], DstT=tf.int32)
+                    y = R.Cast(x=yi, DstT=tf.as_dtype(dt))
+                    steps.append({"op": "Cast", "inputs": [a], "attrs": {"dtype": "int32"}, "outputs": [f"i{k}"]})
+                    steps.append({"op": "Cast", "inputs": [f"i{k}"], "attrs": {"dtype": dt.__name__}, "outputs": [f"r{k}"]})
+                elif op == "StopGradient":
+                    y = R.StopGradient(input=env[a])
+                    steps.append({"op": op, "inputs": [a], "outputs": [f"r{k}"]})
+                else:
+                    y = getattr(R, op)(x=env[a])
+                    steps.append({"op": op, "inputs": [a], "outputs": [f"r{k}"]})
+            if paused:
+                steps.append({"resume": "t"})
+            env[f"r{k}"] = y
+        steps.append({"stop": "t"})
+    results = [n for n in env if n.startswith("r")]
+    names = {id(v): n for n, v in tfv.items()}
+    steps.append({"watched_variables": "t", "expect": sorted(names[id(v)] for v in tape.watched_variables())})
+    for q in range(2 if persistent else 1):
+        targets = sorted(set(str(t) for t in rng.choice(results, size=int(rng.integers(1, 3)))))
+        sources = sorted(set(str(t) for t in rng.choice(sorted(env), size=int(rng.integers(1, 5)))))
+        unc = "zero" if rng.random() < 0.4 else "none"
+        gs = tape.gradient([env[t] for t in targets], [env[n] for n in sources],
+                           unconnected_gradients=tf.UnconnectedGradients.ZERO if unc == "zero" else tf.UnconnectedGradients.NONE)
+        steps.append({"gradient": "t", "targets": targets, "sources": sources, "unconnected": unc,
+                      "expect": [None if g is None else T(tf.convert_to_tensor(g).numpy()) for g in gs]})
+    if not persistent:
+        steps.append({"gradient": "t", "targets": [results[0]], "sources": ["c0"], "unconnected": "none",
+                      "expect_error": "FAILED_PRECONDITION"})
+    return {"name": f"rand/tape/{dt.__name__}/{i}", "about": "tape semantics", "rtol": 2e-4 if dt == np.float32 else 1e-9,
+            "atol": 2e-5 if dt == np.float32 else 1e-10, "steps": steps}
+
 cases = [record_model(i) for i in range(N_PER_OP * 2)]
+cases += [record_tape(i) for i in range(N_PER_OP * 8)]
 for op in OPS:
     c = record_error(op, np.float32)
     if c is not None:

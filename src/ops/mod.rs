@@ -87,7 +87,9 @@ pub trait Op: Send + Sync + Debug {
     fn name(&self) -> &'static str;
     /// Computes the outputs. Shape and dtype errors are INVALID_ARGUMENT naming the shapes.
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>>;
-    /// Ops without a gradient (comparisons, ArgMax, StopGradient, ...) are never recorded.
+    /// Ops without a gradient (comparisons, ArgMax, ...) are never recorded. StopGradient is
+    /// recorded, as TensorFlow records it: its output is tracked (so gradients w.r.t. it and
+    /// ops after it work), only its own gradient is None.
     fn differentiable(&self) -> bool {
         true
     }

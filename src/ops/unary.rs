@@ -97,10 +97,6 @@ impl Op for Unary {
         }
     }
 
-    fn differentiable(&self) -> bool {
-        self.0 != Kind::StopGradient
-    }
-
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let x = inputs[0];
         let op = self.name();

@@ -116,13 +116,28 @@ pub fn gradient(
         }
     }
 
+    // TensorFlow drops the gradient of a tensor the tape does not track once the recorded ops
+    // that consume it (on the way back from the targets) are done, even when that tensor is a
+    // source and a target, seeded with ones: tape.gradient([a, a * k], a) is None for an
+    // unwatched a and a watched k, while tape.gradient(a, a) is ones.
+    let mut wanted: HashSet<TensorId> = targets.iter().map(|t| t.id).collect();
+    let mut consumed: HashSet<TensorId> = HashSet::default();
+    for e in entries.iter().rev() {
+        if e.outputs.iter().any(|o| wanted.contains(&o.id)) {
+            for x in &e.inputs {
+                wanted.insert(x.id);
+                consumed.insert(x.id);
+            }
+        }
+    }
     Ok(sources
         .iter()
         .map(|s| {
             if !s.dtype().is_float() {
                 return None;
             }
-            match grads.get(&s.id) {
+            let dropped = !tracked.contains(&s.id) && consumed.contains(&s.id);
+            match grads.get(&s.id).filter(|_| !dropped) {
                 Some(h) => Some(h.clone()),
                 None if unconnected_zero => Some(g.constant(Tensor::zeros(s.dtype(), s.shape()))),
                 None => None,

@@ -1,0 +1,116 @@
+//! Tape bookkeeping cases where TensorFlow's answer follows from how its tape tracks tensor
+//! ids rather than from the math; each expectation was recorded from TensorFlow 2.21 (raw ops,
+//! eager) and found by `scripts/tf_random_programs.py`.
+
+use gradd::ops::AttrMap;
+use gradd::session::{Session, Step};
+use gradd::tensor::{DType, Tensor};
+
+fn t(v: &[f64]) -> Tensor {
+    Tensor::from_f64s(DType::F32, &[v.len()], v).expect("tensor")
+}
+
+struct Prog(Session);
+
+impl Prog {
+    fn new(persistent: bool) -> Prog {
+        let mut s = Session::new();
+        s.run_step(Step::Tape {
+            tape: "t".into(),
+            persistent,
+            watch_accessed_variables: true,
+        })
+        .expect("tape");
+        Prog(s)
+    }
+    fn constant(&mut self, name: &str, v: &[f64]) {
+        (self.0)
+            .run_step(Step::Constant {
+                name: name.into(),
+                value: t(v),
+            })
+            .expect("constant");
+    }
+    fn watch(&mut self, name: &str) {
+        (self.0)
+            .run_step(Step::Watch {
+                tape: "t".into(),
+                refs: vec![name.into()],
+            })
+            .expect("watch");
+    }
+    fn op(&mut self, op: &str, inputs: &[&str], out: &str) {
+        (self.0)
+            .run_step(Step::Op {
+                op: op.into(),
+                inputs: inputs.iter().map(|s| s.to_string()).collect(),
+                attrs: AttrMap::new(),
+                outputs: vec![out.into()],
+            })
+            .expect("op");
+    }
+    fn stop(&mut self) {
+        self.0.run_step(Step::Stop { tape: "t".into() }).expect("stop");
+    }
+    fn gradient(&mut self, targets: &[&str], sources: &[&str]) -> Vec<Option<Vec<f64>>> {
+        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        let out = (self.0)
+            .run_step(Step::Gradient {
+                tape: "t".into(),
+                targets: s(targets),
+                sources: s(sources),
+                output_gradients: vec![],
+                unconnected_zero: false,
+                outputs: vec![],
+                fetch: true,
+            })
+            .expect("gradient");
+        (out.values.iter())
+            .map(|v| v.tensor.as_ref().map(|t| t.to_f64_vec()))
+            .collect()
+    }
+}
+
+fn close(got: &Option<Vec<f64>>, want: &[f64]) -> bool {
+    got.as_ref()
+        .is_some_and(|g| g.len() == want.len() && g.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-5))
+}
+
+/// StopGradient is recorded: its output is tracked, so ops after it are recorded and a
+/// gradient w.r.t. that output flows (only the path back to its input is cut).
+#[test]
+fn stop_gradient_output_is_tracked() {
+    let mut p = Prog::new(true);
+    p.constant("x", &[1.0, 2.0]);
+    p.watch("x");
+    p.op("StopGradient", &["x"], "s");
+    p.op("Tanh", &["s"], "y");
+    p.op("AddV2", &["s", "y"], "z");
+    p.stop();
+    let g = p.gradient(&["z"], &["s", "x"]);
+    // TF 2.21: d z / d s = 1 + (1 - tanh(s)^2) = [1.4199743, 1.0706508]; x: None.
+    assert!(close(&g[0], &[1.419_974_3, 1.070_650_8]), "{g:?}");
+    assert_eq!(g[1], None);
+    let g = p.gradient(&["y", "z"], &["y"]);
+    assert!(close(&g[0], &[2.0, 2.0]), "{g:?}");
+}
+
+/// A source the tape does not track, given as a target too, keeps its seed of ones unless a
+/// recorded op on the way back from the targets consumes it: then TF drops it (None).
+#[test]
+fn an_untracked_target_source_is_none_once_a_recorded_op_consumed_it() {
+    let mut p = Prog::new(true);
+    p.constant("x", &[1.0]);
+    p.constant("k", &[2.0]);
+    p.watch("k");
+    p.op("AddV2", &["x", "x"], "a"); // untracked: x is not watched
+    p.op("Mul", &["a", "k"], "b"); // recorded: k is watched
+    p.op("AddV2", &["x", "x"], "d"); // untracked, unrelated to b
+    p.stop();
+    let g = p.gradient(&["a", "b"], &["a", "k"]);
+    assert_eq!(g[0], None, "{g:?}");
+    assert!(close(&g[1], &[2.0]), "{g:?}");
+    assert!(close(&p.gradient(&["a"], &["a"])[0], &[1.0]));
+    assert!(close(&p.gradient(&["a", "d"], &["a"])[0], &[1.0]));
+    assert!(close(&p.gradient(&["a", "k"], &["a"])[0], &[1.0]));
+}
