@@ -9,8 +9,11 @@ ties for Max/Min), attrs and float32/float64 inputs; each case checks the forwar
 the gradient (with random output_gradients), and two in three also a second derivative (an
 outer tape's gradient of sum_j <g_j, v_j> over the inner gradients g_j), the rest a jacobian.
 Invalid applications (mismatched shapes, bad attrs, out-of-range indices) are recorded with
-TensorFlow's error code, followed by a step that checks the session still works; and small
-dense networks (random activation and loss) train for three SGD steps with assign_sub. Needs tensorflow (not
+TensorFlow's error code, followed by a step that checks the session still works; small
+dense networks (random activation and loss) train for three SGD steps with assign_sub; random
+chains exercise the tape's bookkeeping (watches, non-trainable variables, paused recording,
+integer detours, unconnected none/zero, watched_variables); and nested tapes differentiate an
+inner gradient again (with an optional outer reset). Needs tensorflow (not
 a dependency of gradd; see the README's performance section for the venv).
 """
 import contextlib, json, sys, numpy as np, tensorflow as tf
@@ -401,7 +404,82 @@ def record_tape(i):
     return {"name": f"rand/tape/{dt.__name__}/{i}", "about": "tape semantics", "rtol": 2e-4 if dt == np.float32 else 1e-9,
             "atol": 2e-5 if dt == np.float32 else 1e-10, "steps": steps}
 
+def record_nested(i):
+    """Nested tapes on a random chain: ops before the inner tape (seen by the outer only), an
+    optional outer reset, an inner gradient recorded by the outer tape, ops on that gradient,
+    and the outer gradient; output_gradients on the inner call."""
+    dt = np.float32 if i % 2 == 0 else np.float64
+    s = (2, 2)
+    steps, env = [], {}
+    for k, tr in enumerate([True, False]):
+        v = arr(s, dt)
+        steps.append({"variable": f"v{k}", "value": T(v), "trainable": tr})
+        env[f"v{k}"] = tf.Variable(v, trainable=tr)
+    c = arr(s, dt)
+    steps.append({"constant": "c0", "value": T(c)})
+    env["c0"] = tf.constant(c)
+    unary = ["Tanh", "Square", "Sin", "Sigmoid"]
+    binary = ["Mul", "AddV2", "Sub"]
+    n = [0]
+
+    def chain(count):
+        k = None
+        for _ in range(count):
+            k = f"r{n[0]}"; n[0] += 1
+            if rng.random() < 0.5:
+                op = str(rng.choice(unary)); a = str(rng.choice(sorted(env)))
+                env[k] = getattr(R, op)(x=env[a])
+                steps.append({"op": op, "inputs": [a], "outputs": [k]})
+            else:
+                op = str(rng.choice(binary)); a, b = (str(rng.choice(sorted(env))) for _ in range(2))
+                env[k] = getattr(R, op)(x=env[a], y=env[b])
+                steps.append({"op": op, "inputs": [a, b], "outputs": [k]})
+        return k
+
+    outer_p = bool(rng.random() < 0.5)
+    watch_c = bool(rng.random() < 0.5)
+    with tf.GradientTape(persistent=outer_p) as outer:
+        steps.append({"tape": "o", "persistent": outer_p, "watch_accessed_variables": True})
+        if watch_c:
+            outer.watch(env["c0"]); steps.append({"watch": "o", "refs": ["c0"]})
+        chain(int(rng.integers(0, 3)))
+        if rng.random() < 0.25:
+            outer.reset(); steps.append({"reset": "o"})
+        with tf.GradientTape() as inner:
+            steps.append({"tape": "i", "persistent": False, "watch_accessed_variables": True})
+            inner.watch(env["c0"]); steps.append({"watch": "i", "refs": ["c0"]})
+            y = chain(int(rng.integers(1, 5)))
+            steps.append({"stop": "i"})
+        og = arr(s, dt, -1, 1)
+        srcs = ["v0", "c0"] + [str(rng.choice([k for k in env if k.startswith("r")]))]
+        gs = inner.gradient(env[y], [env[k] for k in srcs], output_gradients=tf.constant(og))
+        steps.append({"constant": "og", "value": T(og)})
+        steps.append({"gradient": "i", "targets": [y], "sources": srcs, "output_gradients": [T(og)],
+                      "unconnected": "none", "outputs": [f"g{j}" for j in range(len(srcs))],
+                      "expect": [None if g is None else T(tf.convert_to_tensor(g).numpy()) for g in gs]})
+        parts = []
+        for j, g in enumerate(gs):
+            if g is None:
+                continue
+            env[f"g{j}"] = g
+            w = arr(s, dt, -1, 1)
+            steps.append({"constant": f"w{j}", "value": T(w)})
+            env[f"q{j}"] = R.Mul(x=R.Tanh(x=g), y=tf.constant(w))
+            steps.append({"op": "Tanh", "inputs": [f"g{j}"], "outputs": [f"tg{j}"]})
+            steps.append({"op": "Mul", "inputs": [f"tg{j}", f"w{j}"], "outputs": [f"q{j}"]})
+            parts.append(f"q{j}")
+        steps.append({"stop": "o"})
+    if not parts:
+        return None
+    osrcs = ["v0", "v1", "c0"] + [k for k in env if k.startswith("r")][:2]
+    hs = outer.gradient([env[q] for q in parts], [env[k] for k in osrcs])
+    steps.append({"gradient": "o", "targets": parts, "sources": osrcs, "unconnected": "none",
+                  "expect": [None if h is None else T(tf.convert_to_tensor(h).numpy()) for h in hs]})
+    return {"name": f"rand/nested/{dt.__name__}/{i}", "about": "nested tapes", "rtol": 2e-4 if dt == np.float32 else 1e-9,
+            "atol": 2e-5 if dt == np.float32 else 1e-10, "steps": steps}
+
 cases = [record_model(i) for i in range(N_PER_OP * 2)]
+cases += [c for c in (record_nested(i) for i in range(N_PER_OP * 8)) if c is not None]
 cases += [record_tape(i) for i in range(N_PER_OP * 8)]
 for op in OPS:
     c = record_error(op, np.float32)
