@@ -216,8 +216,8 @@ impl Op for Unary {
                 binary::mul(g, &gr, &d)?
             }
             // Relu'(x) = 1 for x > 0, else 0 (including at 0, as TensorFlow)
-            Kind::Relu => run1(g, ReluGrad, &[&gr, x])?,
-            Kind::LeakyRelu(alpha) => run1(g, LeakyReluGrad { alpha }, &[&gr, x])?,
+            Kind::Relu => run1(g, ReluGrad { alpha: 0.0 }, &[&gr, x])?,
+            Kind::LeakyRelu(alpha) => run1(g, ReluGrad { alpha }, &[&gr, x])?,
             // Elu'(x) = 1 for x > 0, else e^x = y + 1
             Kind::Elu => {
                 let zero = scalar(g, dt, 0.0);
@@ -237,89 +237,51 @@ impl Op for Unary {
     }
 }
 
-/// TensorFlow's ReluGrad(g, x) = g where x > 0, else 0, in one fused pass (no mask or zeros
-/// tensors). Internal: Relu's gradient. Its own gradient (for higher orders) is ReluGrad of
-/// the incoming gradient w.r.t. g and zero w.r.t. x (Relu is piecewise linear).
+/// TensorFlow's ReluGrad(g, x) = g where x > 0, else 0 (`alpha` 0; one fused kernel pass, no
+/// mask or zeros tensors), and LeakyReluGrad(g, x) = g where x > 0, else alpha * g. Internal:
+/// the gradients of Relu and LeakyRelu. Their own gradient (for higher orders) is the same op
+/// on the incoming gradient w.r.t. g, and zeros w.r.t. x (both are piecewise linear): zeros,
+/// not None, as TF 2.21 returns for the second derivative w.r.t. the input (a select on
+/// `x > 0` would leave x unconnected).
 #[derive(Debug)]
-pub struct ReluGrad;
+pub struct ReluGrad {
+    pub alpha: f64,
+}
 
 impl Op for ReluGrad {
     fn name(&self) -> &'static str {
-        "ReluGrad"
-    }
-
-    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
-        let (gr, x) = (inputs[0], inputs[1]);
-        if gr.shape() != x.shape() {
-            return Err(crate::invalid!(
-                "ReluGrad: shapes {:?} and {:?} differ",
-                gr.shape(),
-                x.shape()
-            ));
-        }
-        let out = match (gr, x) {
-            (Tensor::F32(g), Tensor::F32(a)) => Tensor::F32(relu_grad(g, a).into_shared()),
-            (Tensor::F64(g), Tensor::F64(a)) => Tensor::F64(relu_grad(g, a).into_shared()),
-            _ => return Err(super::dtype_error("ReluGrad", gr, x)),
-        };
-        Ok(vec![out])
-    }
-
-    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
-        let gg = a.grad(g, 0)?;
-        let dg = if a.needs(0) {
-            Some(run1(g, ReluGrad, &[&gg, &a.inputs[1]])?)
+        if self.alpha == 0.0 {
+            "ReluGrad"
         } else {
-            None
-        };
-        let dx = a
-            .needs(1)
-            .then(|| g.constant(Tensor::zeros(a.inputs[1].dtype(), a.inputs[1].shape())));
-        Ok(vec![dg, dx])
-    }
-}
-
-/// TensorFlow's LeakyReluGrad(g, x) = g where x > 0, else alpha * g. Internal: LeakyRelu's
-/// gradient. Like ReluGrad, its gradient w.r.t. x is zeros, not None: TF 2.21 returns a zero
-/// tensor for the second derivative of LeakyRelu w.r.t. its input (a composite select on
-/// `x > 0` left x unconnected).
-#[derive(Debug)]
-pub struct LeakyReluGrad {
-    alpha: f64,
-}
-
-impl Op for LeakyReluGrad {
-    fn name(&self) -> &'static str {
-        "LeakyReluGrad"
+            "LeakyReluGrad"
+        }
     }
 
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let (gr, x) = (inputs[0], inputs[1]);
+        let op = self.name();
         if gr.shape() != x.shape() {
             return Err(crate::invalid!(
-                "LeakyReluGrad: shapes {:?} and {:?} differ",
+                "{op}: shapes {:?} and {:?} differ",
                 gr.shape(),
                 x.shape()
             ));
         }
         let alpha = self.alpha;
+        let leaky = |g: f64, x: f64| if x > 0.0 { g } else { alpha * g };
         let out = match (gr, x) {
+            (Tensor::F32(g), Tensor::F32(a)) if alpha == 0.0 => Tensor::F32(relu_grad(g, a).into_shared()),
+            (Tensor::F64(g), Tensor::F64(a)) if alpha == 0.0 => Tensor::F64(relu_grad(g, a).into_shared()),
             (Tensor::F32(g), Tensor::F32(a)) => {
                 let al = alpha as f32;
-                Tensor::F32(
-                    ndarray::Zip::from(g)
-                        .and(a)
-                        .map_collect(|&g, &x| if x > 0.0 { g } else { al * g })
-                        .into_shared(),
-                )
+                let f = |&g: &f32, &x: &f32| if x > 0.0 { g } else { al * g };
+                Tensor::F32(ndarray::Zip::from(g).and(a).map_collect(f).into_shared())
             }
-            (Tensor::F64(g), Tensor::F64(a)) => Tensor::F64(
-                ndarray::Zip::from(g)
-                    .and(a)
-                    .map_collect(|&g, &x| if x > 0.0 { g } else { alpha * g })
-                    .into_shared(),
-            ),
-            _ => return Err(super::dtype_error("LeakyReluGrad", gr, x)),
+            (Tensor::F64(g), Tensor::F64(a)) => {
+                let f = |&g: &f64, &x: &f64| leaky(g, x);
+                Tensor::F64(ndarray::Zip::from(g).and(a).map_collect(f).into_shared())
+            }
+            _ => return Err(super::dtype_error(op, gr, x)),
         };
         Ok(vec![out])
     }
@@ -327,11 +289,8 @@ impl Op for LeakyReluGrad {
     fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
         let gg = a.grad(g, 0)?;
         let dg = if a.needs(0) {
-            Some(run1(
-                g,
-                LeakyReluGrad { alpha: self.alpha },
-                &[&gg, &a.inputs[1]],
-            )?)
+            let op = ReluGrad { alpha: self.alpha };
+            Some(run1(g, op, &[&gg, &a.inputs[1]])?)
         } else {
             None
         };
