@@ -268,7 +268,6 @@ impl Op for ReluGrad {
             ));
         }
         let alpha = self.alpha;
-        let leaky = |g: f64, x: f64| if x > 0.0 { g } else { alpha * g };
         let out = match (gr, x) {
             (Tensor::F32(g), Tensor::F32(a)) if alpha == 0.0 => Tensor::F32(relu_grad(g, a).into_shared()),
             (Tensor::F64(g), Tensor::F64(a)) if alpha == 0.0 => Tensor::F64(relu_grad(g, a).into_shared()),
@@ -278,7 +277,7 @@ impl Op for ReluGrad {
                 Tensor::F32(ndarray::Zip::from(g).and(a).map_collect(f).into_shared())
             }
             (Tensor::F64(g), Tensor::F64(a)) => {
-                let f = |&g: &f64, &x: &f64| leaky(g, x);
+                let f = |&g: &f64, &x: &f64| if x > 0.0 { g } else { alpha * g };
                 Tensor::F64(ndarray::Zip::from(g).and(a).map_collect(f).into_shared())
             }
             _ => return Err(super::dtype_error(op, gr, x)),

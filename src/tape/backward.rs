@@ -119,14 +119,18 @@ pub fn gradient(
     // TensorFlow drops the gradient of a tensor the tape does not track once the recorded ops
     // that consume it (on the way back from the targets) are done, even when that tensor is a
     // source and a target, seeded with ones: tape.gradient([a, a * k], a) is None for an
-    // unwatched a and a watched k, while tape.gradient(a, a) is ones.
-    let mut wanted: HashSet<TensorId> = targets.iter().map(|t| t.id).collect();
+    // unwatched a and a watched k, while tape.gradient(a, a) is ones. Only such a source
+    // (seeded, untracked) needs the walk, so the usual gradient skips it.
+    let seeded_untracked = |s: &&Handle| !tracked.contains(&s.id) && grads.contains_key(&s.id);
     let mut consumed: HashSet<TensorId> = HashSet::default();
-    for e in entries.iter().rev() {
-        if e.outputs.iter().any(|o| wanted.contains(&o.id)) {
-            for x in &e.inputs {
-                wanted.insert(x.id);
-                consumed.insert(x.id);
+    if sources.iter().any(|s| seeded_untracked(&s)) {
+        let mut wanted: HashSet<TensorId> = targets.iter().map(|t| t.id).collect();
+        for e in entries.iter().rev() {
+            if e.outputs.iter().any(|o| wanted.contains(&o.id)) {
+                for x in &e.inputs {
+                    wanted.insert(x.id);
+                    consumed.insert(x.id);
+                }
             }
         }
     }
