@@ -143,17 +143,28 @@ struct ServeArgs {
     handshake_timeout: u64,
 }
 
-fn init_logs(format: &str, filter: &str) {
+/// Logs go to stderr from a thread of their own: a slow reader of stderr (a full pipe, a log
+/// shipper applying backpressure) must not stall the threads serving requests. If the queue
+/// (`LOG_QUEUE_LINES`) fills up, lines are dropped rather than waited for. The returned guard
+/// flushes what is queued when dropped, at the end of `serve`.
+fn init_logs(format: &str, filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
+    const LOG_QUEUE_LINES: usize = 64 * 1024;
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .thread_name("gradd-log")
+        .finish(std::io::stderr());
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     if format == "json" {
         b.json().init();
     } else {
         b.init();
     }
+    guard
 }
 
 async fn shutdown_signal() {
@@ -227,7 +238,7 @@ fn config(a: &ServeArgs) -> Result<ServiceConfig, String> {
 }
 
 async fn run_serve(a: ServeArgs) -> Result<(), String> {
-    init_logs(&a.log_format, &a.log);
+    let _log_flush = init_logs(&a.log_format, &a.log);
     let cfg = config(&a)?;
     let listener = tokio::net::TcpListener::bind(a.addr)
         .await

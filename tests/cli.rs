@@ -69,6 +69,51 @@ async fn json_logs_carry_a_span_per_run_with_the_session_id() {
     assert_eq!(run_line["span"]["session"], sid.as_str(), "{run_line}");
 }
 
+/// Logging never stalls requests: with stderr a pipe nobody reads (full after 64 KiB), a
+/// server that logs every Run at debug level keeps answering. With blocking writes to stderr
+/// the runtime's workers would hang in `write` once the pipe filled.
+#[tokio::test]
+async fn an_unread_stderr_does_not_stall_requests() {
+    use tokio::io::AsyncBufReadExt;
+    let mut cmd = prod::gradd_cmd();
+    cmd.args([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--log-format",
+        "json",
+        "--log",
+        "gradd=debug",
+    ]);
+    let mut child = cmd.spawn().expect("spawn gradd");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("gradd did not log its address within 60 s")
+            .expect("read stderr")
+            .expect("gradd exited before listening");
+        if line.contains("gradd listening") {
+            let v: serde_json::Value = serde_json::from_str(&line).expect("json log line");
+            break v["fields"]["addr"].as_str().expect("addr field").to_string();
+        }
+    };
+    // From here on nobody reads the pipe (`lines` keeps it open): a few hundred Runs fill it.
+    let mut c = GraddClient::connect(format!("http://{addr}"))
+        .await
+        .expect("connect");
+    let runs = async {
+        for _ in 0..2000 {
+            c.run(run_req("", seed_cell())).await.expect("run");
+        }
+    };
+    let done = tokio::time::timeout(std::time::Duration::from_secs(60), runs).await;
+    assert!(done.is_ok(), "Runs stalled behind a full stderr pipe");
+    child.kill().await.expect("kill gradd");
+    drop(lines);
+}
+
 /// Op names a client makes up are counted as `unknown_op`, so they cannot grow the metrics'
 /// label set (and the server's memory) without bound.
 #[tokio::test]
