@@ -1,5 +1,6 @@
 //! Every program of `../shared/conformance/tf-gradienttape.json` (answers recorded from
-//! TensorFlow 2.21) replayed over gRPC against a real server, grouped by prefix.
+//! TensorFlow 2.21) replayed over gRPC against a real server, grouped by prefix, and the
+//! programs of `tests/data/tf-pinned.json` (recorded the same way).
 
 mod common;
 
@@ -50,4 +51,20 @@ async fn op_cases_pass() {
 #[tokio::test]
 async fn whole_file_passes() {
     check_prefix("", 168).await;
+}
+
+/// `tests/data/tf-pinned.json`: TensorFlow's answers (recorded by
+/// `scripts/tf_pinned_cases.py`) for the differences the random generators once found, and
+/// every op on integer and bool inputs.
+#[tokio::test]
+async fn pinned_tensorflow_answers_pass() {
+    let path = format!("{}/tests/data/tf-pinned.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let cases = load_cases(&text).expect("parse pinned cases");
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let report = run_cases(&mut client, &cases, None).await;
+    server.stop().await;
+    assert!(report.failures.is_empty(), "{}", report.failures.join("\n"));
+    assert!(report.passed >= 150, "only {} pinned cases ran", report.passed);
 }

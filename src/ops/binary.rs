@@ -51,7 +51,17 @@ impl Op for Binary {
                 Kind::Mul => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::mul)?),
                 Kind::Maximum => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::max_of)?),
                 Kind::Minimum => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, Arith::min_of)?),
-                Kind::Div | Kind::Pow | Kind::SquaredDifference => Err(super::dtype_error(op, x, y)),
+                Kind::SquaredDifference => num_map2!(op, x, y, |a, b| zip_broadcast(op, a, b, |p, q| {
+                    let d = Arith::sub(p, q);
+                    Arith::mul(d, d)
+                })?),
+                Kind::Pow => int_pow(op, x, y),
+                Kind::Div => match (x, y) {
+                    (Tensor::I32(_), Tensor::I32(_)) | (Tensor::I64(_), Tensor::I64(_)) => {
+                        Err(super::no_cpu_kernel(op, x.dtype()))
+                    }
+                    _ => Err(super::dtype_error(op, x, y)),
+                },
             }?,
         };
         Ok(vec![out])
@@ -180,6 +190,42 @@ fn float_binary<T: Elt + Arith>(
         Kind::Minimum => zip_broadcast(op, a, b, Arith::min_of),
         Kind::Pow => zip_broadcast(op, a, b, |p, q| p.powf(q)),
         Kind::SquaredDifference => zip_broadcast(op, a, b, |p, q| (p - q) * (p - q)),
+    }
+}
+
+/// TensorFlow's integer Pow (`safe_pow`): a negative exponent is an error; powers wrap around
+/// like the other integer ops.
+fn int_pow(op: &str, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+    fn ipow<T: Arith + num_traits::One>(mut base: T, mut e: u64) -> T {
+        let mut r = T::one();
+        while e > 0 {
+            if e & 1 == 1 {
+                r = Arith::mul(r, base);
+            }
+            base = Arith::mul(base, base);
+            e >>= 1;
+        }
+        r
+    }
+    let negative = || crate::invalid!("{op}: integers to negative integer powers are not allowed");
+    match (x, y) {
+        (Tensor::I32(a), Tensor::I32(b)) => {
+            if b.iter().any(|&e| e < 0) {
+                return Err(negative());
+            }
+            Ok(Tensor::I32(
+                zip_broadcast(op, a, b, |p, q| ipow(p, q as u64))?.into_shared(),
+            ))
+        }
+        (Tensor::I64(a), Tensor::I64(b)) => {
+            if b.iter().any(|&e| e < 0) {
+                return Err(negative());
+            }
+            Ok(Tensor::I64(
+                zip_broadcast(op, a, b, |p, q| ipow(p, q as u64))?.into_shared(),
+            ))
+        }
+        _ => Err(super::dtype_error(op, x, y)),
     }
 }
 

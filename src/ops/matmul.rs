@@ -5,7 +5,7 @@ use super::fast::Elt;
 use super::{Attrs, GradArgs, Graph, Handle, Op, run1, sum_to_shape};
 use crate::error::{Error, Result};
 use crate::tensor::{Tensor, broadcast_shape, check_alloc};
-use crate::{float_map2, invalid};
+use crate::{invalid, num_map2};
 use ndarray::{ArcArray, ArrayD, Axis, Ix2, IxDyn, s};
 use std::sync::Arc;
 
@@ -78,7 +78,37 @@ fn strided<'a, T>(a: &ndarray::ArrayView2<'a, T>) -> Option<(&'a [T], usize, usi
 
 /// C = op(A) op(B) through the SIMD matmul (gemm) with transposes folded into strides; ndarray's
 /// dot when a layout does not fit.
-fn product<T: Elt>(a: ndarray::ArrayView2<'_, T>, b: ndarray::ArrayView2<'_, T>) -> ArrayD<T> {
+/// The element types MatMul runs on: floats through the gemm kernels, and the integers
+/// TensorFlow also has MatMul kernels for, through a plain loop that wraps on overflow like
+/// its other integer ops (integer products are never differentiated, and rarely big).
+trait MatElt: Copy + num_traits::Zero + 'static {
+    fn product(a: ndarray::ArrayView2<'_, Self>, b: ndarray::ArrayView2<'_, Self>) -> ArrayD<Self>;
+}
+
+impl<T: Elt> MatElt for T {
+    fn product(a: ndarray::ArrayView2<'_, T>, b: ndarray::ArrayView2<'_, T>) -> ArrayD<T> {
+        float_product(a, b)
+    }
+}
+
+macro_rules! int_product {
+    ($($t:ty),*) => {$(
+        impl MatElt for $t {
+            fn product(a: ndarray::ArrayView2<'_, $t>, b: ndarray::ArrayView2<'_, $t>) -> ArrayD<$t> {
+                let mut out = ndarray::Array2::<$t>::zeros((a.nrows(), b.ncols()));
+                for (mut row, ar) in out.rows_mut().into_iter().zip(a.rows()) {
+                    for (&av, br) in ar.iter().zip(b.rows()) {
+                        row.zip_mut_with(&br, |o, &bv| *o = o.wrapping_add(av.wrapping_mul(bv)));
+                    }
+                }
+                out.into_dyn()
+            }
+        }
+    )*};
+}
+int_product!(i32, i64);
+
+fn float_product<T: Elt>(a: ndarray::ArrayView2<'_, T>, b: ndarray::ArrayView2<'_, T>) -> ArrayD<T> {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     match (strided(&a), strided(&b)) {
         (Some((x, ars, acs)), Some((y, brs, bcs))) => {
@@ -89,16 +119,21 @@ fn product<T: Elt>(a: ndarray::ArrayView2<'_, T>, b: ndarray::ArrayView2<'_, T>)
     }
 }
 
-fn mm2<T: Elt>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb: bool) -> Result<ArrayD<T>> {
+fn mm2<T: MatElt>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb: bool) -> Result<ArrayD<T>> {
     let bad = |e| Error::Internal(format!("matmul: {e}"));
     let a = x.view().into_dimensionality::<Ix2>().map_err(bad)?;
     let b = y.view().into_dimensionality::<Ix2>().map_err(bad)?;
     let a = if ta { a.reversed_axes() } else { a };
     let b = if tb { b.reversed_axes() } else { b };
-    Ok(product(a, b))
+    Ok(T::product(a, b))
 }
 
-fn batched<T: Elt>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb: bool) -> Result<ArrayD<T>> {
+fn batched<T: MatElt>(
+    x: &ArcArray<T, IxDyn>,
+    y: &ArcArray<T, IxDyn>,
+    ta: bool,
+    tb: bool,
+) -> Result<ArrayD<T>> {
     let (xs, ys) = (x.shape(), y.shape());
     let (m, _, n) = mnk("BatchMatMulV2", xs, ys, ta, tb)?;
     let (r, q) = (xs.len(), ys.len());
@@ -129,7 +164,7 @@ fn batched<T: Elt>(x: &ArcArray<T, IxDyn>, y: &ArcArray<T, IxDyn>, ta: bool, tb:
         let b = y3.slice(s![i, .., ..]);
         let a = if ta { a.reversed_axes() } else { a };
         let b = if tb { b.reversed_axes() } else { b };
-        out.index_axis_mut(Axis(0), i).assign(&product(a, b));
+        out.index_axis_mut(Axis(0), i).assign(&T::product(a, b));
     }
     let mut shape = batch.clone();
     shape.extend_from_slice(&[m, n]);
@@ -146,7 +181,7 @@ impl Op for MatMul {
         let op = self.name();
         let (ta, tb) = (self.ta, self.tb);
         let out = if self.batch {
-            float_map2!(op, x, y, |a, b| batched(a, b, ta, tb)?)
+            num_map2!(op, x, y, |a, b| batched(a, b, ta, tb)?)
         } else {
             if x.rank() != 2 || y.rank() != 2 {
                 return Err(invalid!(
@@ -156,7 +191,7 @@ impl Op for MatMul {
                 ));
             }
             mnk(op, x.shape(), y.shape(), ta, tb)?;
-            float_map2!(op, x, y, |a, b| mm2(a, b, ta, tb)?)
+            num_map2!(op, x, y, |a, b| mm2(a, b, ta, tb)?)
         }?;
         Ok(vec![out])
     }

@@ -96,6 +96,10 @@ impl Op for Compare {
             return Err(super::dtype_error(op, x, y));
         }
         let c = self.0;
+        // Booleans are equal or not, but not ordered (TensorFlow has no bool Greater/Less).
+        if x.dtype() == DType::Bool && c != Cmp::Equal {
+            return Err(super::dtype_error(op, x, y));
+        }
         let out: ArrayD<bool> = with_elem!(x.dtype(), T => {
             let (Some(a), Some(b)) = (<T as crate::tensor::Elem>::get(x), <T as crate::tensor::Elem>::get(y)) else {
                 return Err(super::dtype_error(op, x, y));
@@ -197,9 +201,6 @@ impl Op for ArgMax {
         let out: ArrayD<i64> = with_elem!(x.dtype(), T => {
             use crate::tensor::Elem;
             let a = T::get(x).ok_or_else(|| invalid!("ArgMax: bad dtype"))?;
-            if x.dtype() == DType::Bool {
-                return Err(invalid!("ArgMax does not support bool"));
-            }
             a.map_axis(Axis(ax), |lane| {
                 let mut best = 0usize;
                 for (i, v) in lane.iter().enumerate() {

@@ -109,6 +109,14 @@ pub fn run1(g: &mut dyn Graph, op: impl Op + 'static, inputs: &[&Handle]) -> Res
     Ok(out.swap_remove(0))
 }
 
+/// NOT_FOUND for an integer input to an op TensorFlow defines for integers but has no CPU
+/// kernel for (RealDiv, Reciprocal): TensorFlow fails to place it ("Could not find device").
+pub fn no_cpu_kernel(op: &str, dtype: crate::tensor::DType) -> crate::error::Error {
+    crate::error::Error::NotFound(format!(
+        "{op} has no kernel for {dtype} (TensorFlow defines the op for integers but has no CPU kernel for them)"
+    ))
+}
+
 /// INVALID_ARGUMENT for two inputs whose dtypes disagree (TensorFlow never promotes).
 pub fn dtype_error(op: &str, x: &Tensor, y: &Tensor) -> crate::error::Error {
     if x.dtype() == y.dtype() {

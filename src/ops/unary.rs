@@ -101,6 +101,14 @@ impl Op for Unary {
         let x = inputs[0];
         let op = self.name();
         let y = match self.0 {
+            // Integer Relu is TensorFlow's too; Reciprocal is defined for integers but has no
+            // CPU kernel for them.
+            Kind::Relu if !x.dtype().is_float() => {
+                num_map!(op, x, |a| a.mapv(|v| Arith::max_of(v, Arith::zero())))
+            }
+            Kind::Reciprocal if matches!(x, Tensor::I32(_) | Tensor::I64(_)) => {
+                Err(super::no_cpu_kernel(op, x.dtype()))
+            }
             Kind::Identity | Kind::StopGradient => Ok(x.clone()),
             Kind::Neg => num_map!(op, x, |a| a.mapv(|v| Arith::sub(Arith::zero(), v))),
             Kind::Square => num_map!(op, x, |a| a.mapv(|v| Arith::mul(v, v))),

@@ -214,7 +214,7 @@ impl Session {
                 fetch,
             } => {
                 let tid = self.tape_id(&tape)?;
-                let t = self.handle(&target)?;
+                let t = self.jacobian_target(tid, &target)?;
                 let src = self.handles(&sources)?;
                 let (entries, tracked) = self.begin_gradient(tid, &tape)?;
                 let res = tape::jacobian(&mut self.rec, &entries, &tracked, &t, &src, unconnected_zero);
@@ -229,8 +229,9 @@ impl Session {
                 fetch,
             } => {
                 let tid = self.tape_id(&tape)?;
-                let t = self.handle(&target)?;
+                let t = self.jacobian_target(tid, &target)?;
                 let s = self.handle(&source)?;
+                tape::check_batch_jacobian(&t, &s)?;
                 let (entries, tracked) = self.begin_gradient(tid, &tape)?;
                 let res = tape::batch_jacobian(&mut self.rec, &entries, &tracked, &t, &s);
                 self.end_gradient(tid);
@@ -320,6 +321,35 @@ impl Session {
                 })
             }
             None => Err(not_found("ref", name)),
+        }
+    }
+
+    /// A jacobian's target. TensorFlow reshapes it on the tape first, which reads a variable
+    /// target: a trainable one is then watched by the tape (if it watches accessed variables,
+    /// recording or not: the tape records for the call) and by the other recording tapes.
+    fn jacobian_target(&mut self, tid: u64, name: &str) -> Result<Handle> {
+        let (h, var) = self.resolve(name)?;
+        if let Some(var) = var
+            && self.vars.get(&h.id).is_some_and(|v| v.trainable)
+        {
+            self.rec.variable_accessed(h.id, &var);
+            let t = self.rec.tape_mut(tid)?;
+            if t.watch_accessed_variables && !t.consumed {
+                t.watch_variable(h.id, &var);
+            }
+        }
+        Ok(h)
+    }
+
+    /// A read of a variable outside an op (an assign's target or source): a trainable one is
+    /// watched by the recording tapes that watch accessed variables (TensorFlow's
+    /// `variable_accessed`).
+    fn variable_read(&mut self, id: TensorId) {
+        if let Some(v) = self.vars.get(&id)
+            && v.trainable
+        {
+            let name = v.name.clone();
+            self.rec.variable_accessed(id, &name);
         }
     }
 
@@ -447,9 +477,22 @@ impl Session {
             };
         };
         let id = *id;
+        // TensorFlow converts the value first (reading a variable source of the right dtype),
+        // then assigns and reads the variable back (`_lazy_read`): both count as accesses,
+        // though no tape records the update itself.
         let value = match source {
             AssignSource::Value(t) => t,
-            AssignSource::Ref(r) => self.handle(&r)?.value,
+            AssignSource::Ref(r) => {
+                let h = self.handle(&r)?;
+                if self
+                    .vars
+                    .get(&id)
+                    .is_some_and(|v| v.value.dtype() == h.value.dtype())
+                {
+                    self.variable_read(h.id);
+                }
+                h.value
+            }
         };
         let v = self
             .vars
@@ -474,7 +517,9 @@ impl Session {
                 .forward(&[&v.value, &value])?
                 .remove(0),
         };
-        Ok(one(variable.to_string(), Some(v.value.clone()), false))
+        let out = one(variable.to_string(), Some(v.value.clone()), false);
+        self.variable_read(id);
+        Ok(out)
     }
 
     /// Exact usage, also tightening the bound the budget check uses.

@@ -26,7 +26,8 @@ fn accumulate(
 }
 
 /// `tape.gradient(targets, sources, output_gradients)`: one entry per source, `None` for "no
-/// gradient" (unwatched, unconnected or integer sources) unless `unconnected_zero`.
+/// gradient" (unwatched, unconnected or integer sources) unless `unconnected_zero` (zeros of
+/// the source's dtype, integer and bool sources included, as TensorFlow's `zeros_like`).
 pub fn gradient(
     g: &mut dyn Graph,
     entries: &[Arc<Entry>],
@@ -44,10 +45,11 @@ pub fn gradient(
         ));
     }
     let mut grads: HashMap<TensorId, Handle> = HashMap::default();
+    // Integer and bool targets are seeded too, but their seeds never flow backwards: only a
+    // source that is such a target gets one back (TensorFlow's gradient(k, k) is ones of k's
+    // dtype).
+    let mut int_seeds: HashMap<TensorId, Handle> = HashMap::default();
     for (i, t) in targets.iter().enumerate() {
-        if !t.dtype().is_float() {
-            continue;
-        }
         let seed = match output_gradients.get(i) {
             Some(og) => {
                 if og.shape() != t.shape() || og.dtype() != t.dtype() {
@@ -65,7 +67,12 @@ pub fn gradient(
             None => Tensor::full(t.dtype(), t.shape(), 1.0),
         };
         let seed = g.constant(seed);
-        accumulate(g, &mut grads, t.id, seed)?;
+        let slots = if t.dtype().is_float() {
+            &mut grads
+        } else {
+            &mut int_seeds
+        };
+        accumulate(g, slots, t.id, seed)?;
     }
 
     // Only entries downstream of a source can carry gradient to one.
@@ -121,7 +128,8 @@ pub fn gradient(
     // source and a target, seeded with ones: tape.gradient([a, a * k], a) is None for an
     // unwatched a and a watched k, while tape.gradient(a, a) is ones. Only such a source
     // (seeded, untracked) needs the walk, so the usual gradient skips it.
-    let seeded_untracked = |s: &&Handle| !tracked.contains(&s.id) && grads.contains_key(&s.id);
+    let seeded = |s: &Handle| grads.contains_key(&s.id) || int_seeds.contains_key(&s.id);
+    let seeded_untracked = |s: &&Handle| !tracked.contains(&s.id) && seeded(s);
     let mut consumed: HashSet<TensorId> = HashSet::default();
     if sources.iter().any(|s| seeded_untracked(&s)) {
         let mut wanted: HashSet<TensorId> = targets.iter().map(|t| t.id).collect();
@@ -137,11 +145,9 @@ pub fn gradient(
     Ok(sources
         .iter()
         .map(|s| {
-            if !s.dtype().is_float() {
-                return None;
-            }
+            let slots = if s.dtype().is_float() { &grads } else { &int_seeds };
             let dropped = !tracked.contains(&s.id) && consumed.contains(&s.id);
-            match grads.get(&s.id).filter(|_| !dropped) {
+            match slots.get(&s.id).filter(|_| !dropped) {
                 Some(h) => Some(h.clone()),
                 None if unconnected_zero => Some(g.constant(Tensor::zeros(s.dtype(), s.shape()))),
                 None => None,
@@ -175,6 +181,9 @@ fn stack_rows(g: &mut dyn Graph, rows: Vec<Option<Handle>>, src: &Handle, shape:
 }
 
 /// `tape.jacobian(target, sources)`: per source, shape target.shape + source.shape.
+/// TensorFlow differentiates rows of a reshape of the target that it records only when the
+/// tape tracks the target: a target the tape does not track (or an integer one) is connected
+/// to no source, not even to itself.
 pub fn jacobian(
     g: &mut dyn Graph,
     entries: &[Arc<Entry>],
@@ -185,7 +194,8 @@ pub fn jacobian(
 ) -> Result<Vec<Option<Handle>>> {
     let n = target.value.numel();
     let mut rows: Vec<Vec<Option<Handle>>> = vec![Vec::with_capacity(n); sources.len()];
-    for i in 0..n {
+    let on_tape = target.dtype().is_float() && tracked.contains(&target.id);
+    for i in (0..n).filter(|_| on_tape) {
         let seed = one_hot_seed(target, i)?;
         let gs = gradient(
             g,
@@ -204,11 +214,11 @@ pub fn jacobian(
     for (src, r) in sources.iter().zip(rows) {
         let mut shape = target.shape().to_vec();
         shape.extend_from_slice(src.shape());
-        let connected = r.iter().any(Option::is_some);
-        out.push(if !src.dtype().is_float() {
-            None
-        } else if connected || (unconnected_zero && n > 0) || (n == 0 && unconnected_zero) {
+        let connected = src.dtype().is_float() && r.iter().any(Option::is_some);
+        out.push(if connected {
             Some(stack_rows(g, r, src, &shape)?)
+        } else if unconnected_zero {
+            Some(g.constant(Tensor::zeros(src.dtype(), &shape)))
         } else {
             None
         });
@@ -216,8 +226,24 @@ pub fn jacobian(
     Ok(out)
 }
 
+/// TensorFlow's checks before a batch_jacobian touches the tape: target and source of rank 2
+/// or more, with the same first (batch) dim. A call that fails them leaves a non-persistent
+/// tape usable.
+pub fn check_batch_jacobian(target: &Handle, source: &Handle) -> Result<()> {
+    let (ts, ss) = (target.shape(), source.shape());
+    if ts.len() < 2 || ss.len() < 2 || ts[0] != ss[0] {
+        return Err(invalid!(
+            "batch_jacobian needs a target and a source of rank 2 or more with the same first \
+             (batch) dim, got {ts:?} and {ss:?}"
+        ));
+    }
+    Ok(())
+}
+
 /// `tape.batch_jacobian(target, source)`: shape (batch,) + target.shape[1:] + source.shape[1:],
 /// assuming row b of the target depends only on row b of the source (as TensorFlow does).
+/// Where nothing connects them (the tape does not track the target, or the source is an
+/// integer), the result is zeros of the target's dtype, as TensorFlow's.
 pub fn batch_jacobian(
     g: &mut dyn Graph,
     entries: &[Arc<Entry>],
@@ -225,15 +251,18 @@ pub fn batch_jacobian(
     target: &Handle,
     source: &Handle,
 ) -> Result<Option<Handle>> {
+    check_batch_jacobian(target, source)?;
     let (ts, ss) = (target.shape(), source.shape());
-    if ts.is_empty() || ss.is_empty() || ts[0] != ss[0] {
-        return Err(invalid!(
-            "batch_jacobian needs target and source with the same first (batch) dim, got {ts:?} and {ss:?}"
-        ));
-    }
     let b = ts[0];
     let per_t: usize = ts[1..].iter().product();
     let per_s: usize = ss[1..].iter().product();
+    let mut shape = vec![b];
+    shape.extend_from_slice(&ts[1..]);
+    shape.extend_from_slice(&ss[1..]);
+    let on_tape = target.dtype().is_float() && tracked.contains(&target.id);
+    if !on_tape || !source.dtype().is_float() {
+        return Ok(Some(g.constant(Tensor::zeros(target.dtype(), &shape))));
+    }
     let mut cols = Vec::with_capacity(per_t);
     for j in 0..per_t {
         let mut v = vec![0.0; b * per_t];
@@ -256,9 +285,6 @@ pub fn batch_jacobian(
         };
         cols.push(gcol);
     }
-    let mut shape = vec![b];
-    shape.extend_from_slice(&ts[1..]);
-    shape.extend_from_slice(&ss[1..]);
     if cols.is_empty() {
         return Ok(Some(g.constant(Tensor::zeros(source.dtype(), &shape))));
     }

@@ -5,7 +5,7 @@
 
 mod backward;
 
-pub use backward::{batch_jacobian, gradient, jacobian};
+pub use backward::{batch_jacobian, check_batch_jacobian, gradient, jacobian};
 
 use crate::ops::{Handle, Op, TensorId};
 use rustc_hash::FxHashSet as HashSet;

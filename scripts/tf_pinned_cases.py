@@ -1,0 +1,157 @@
+"""TensorFlow answers that gradd once got wrong, recorded from real TensorFlow 2.21 into the
+fixture tests/data/tf-pinned.json (tests/conformance.rs replays it on every test run):
+
+    .venv-bench/bin/python scripts/tf_pinned_cases.py > tests/data/tf-pinned.json
+
+Each program is the smallest one that showed a difference found by the random generators
+(tf_random_state.py, tf_random_programs.py), plus every op of the conformance table applied to
+int32, int64 and bool inputs (TensorFlow's value, or its error code). Regenerate it with
+TensorFlow; never edit the JSON by hand.
+"""
+import json, sys
+import numpy as np
+import tensorflow as tf
+
+sys.argv = sys.argv[:1]  # the recorder's module-level rng reads a seed from argv
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from tf_random_state import Prog, F32, T, CODES  # noqa: E402
+
+R = tf.raw_ops
+i32 = np.int32
+CASES = []
+
+
+def save(*progs):
+    CASES.extend(p.case() for p in progs)
+
+
+# 1 integer / bool sources with unconnected zero
+p = Prog("repro/int_source_zero/gradient", "unconnected zero gives integer zeros for a watched int source")
+p.const("i", np.array([1, 2], i32)); p.const("f", np.array([0.5, -1.0], F32))
+p.tape("t", True); p.watch("t", ["i", "f"]); y = p.op("Mul", ["f", p.op("Cast", ["i"], {"dtype": "float32"})]); p.stop("t")
+p.grad("t", [y], ["i"], unc="zero")
+q = Prog("repro/int_source_zero/jacobian", "jacobian with unconnected zero w.r.t. an int source")
+q.const("i", np.array([1, 2], i32)); q.const("f", np.array([0.5, -1.0], F32))
+q.tape("t", True); q.watch("t", ["f"]); y = q.op("Square", ["f"]); q.stop("t")
+q.jac("t", y, ["i"], unc="zero")
+b = Prog("repro/int_source_zero/bool", "unconnected zero gives bool zeros (False) for a bool source")
+b.const("f", np.array([0.5, -1.0], F32)); b.tape("t", True); b.watch("t", ["f"])
+m = b.op("Greater", ["f", "f"]); y = b.op("Square", ["f"]); b.stop("t")
+b.grad("t", [y], [m], unc="zero")
+save(p, q, b)
+
+# 2 integer target that is its own source
+p = Prog("repro/int_target_is_source", "d k / d k for an int32 tensor k: TF returns int ones")
+p.const("k", np.array([3, -1], i32)); p.tape("t", True); p.stop("t")
+p.grad("t", ["k"], ["k"])
+save(p)
+
+# 3 assign marks variables as accessed
+p = Prog("repro/assign_watches/literal", "v.assign_add(literal) inside a tape: TF watches v")
+p.var("v", np.array([1.0, 2.0], F32)); p.tape("t"); p.assign("v", "add", value=np.array([1.0, 1.0], F32)); p.stop("t")
+p.watched("t")
+q = Prog("repro/assign_watches/source_variable", "v.assign(w) with w not trainable... w trainable: reading w watches it")
+q.var("v", np.array([1.0, 2.0], F32), tr=False); q.var("w", np.array([3.0, 4.0], F32))
+q.tape("t"); q.assign("v", "assign", source="w"); q.stop("t"); q.watched("t")
+save(p, q)
+
+# 4 jacobian of a variable target reads (and watches) it
+p = Prog("repro/jacobian_variable_target_watches", "jacobian(v, [v]) reads v on the tape: TF watches v")
+p.var("v", np.array([1.0, 2.0], F32)); p.tape("t", True); p.stop("t")
+p.jac("t", "v", ["v"]); p.watched("t")
+save(p)
+
+# 5 jacobian of an unwatched constant w.r.t. itself
+p = Prog("repro/jacobian_unwatched_target_is_source", "jacobian(c, [c]) with c unwatched: None (gradient(c, c) is ones)")
+p.const("c", np.array([1.0, 2.0], F32)); p.tape("t", True); p.stop("t")
+p.grad("t", ["c"], ["c"]); p.jac("t", "c", ["c"])
+save(p)
+
+# 6 batch_jacobian target rank < 2
+p = Prog("repro/batch_jacobian_rank1_target", "batch_jacobian of a rank-1 target: TF ValueError")
+p.const("x", np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], F32)); p.tape("t", True); p.watch("t", ["x"])
+y = p.op("Sum", [p.op("Square", ["x"])], {"axis": 1, "keep_dims": False}); p.stop("t")
+p.bjac("t", y, "x")
+q = Prog("repro/batch_jacobian_batch_mismatch", "batch_jacobian with different first dims: TF ValueError")
+q.const("x", np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], F32)); q.tape("t", True); q.watch("t", ["x"])
+y = q.op("Sum", [q.op("Square", ["x"])], {"axis": 0, "keep_dims": True}); q.stop("t")
+q.bjac("t", y, "x")
+r = Prog("repro/batch_jacobian_error_keeps_tape", "a failed batch_jacobian shape check leaves a non-persistent tape usable")
+r.const("x", np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], F32)); r.tape("t"); r.watch("t", ["x"])
+h = r.op("Square", ["x"]); y = r.op("Sum", [h], {"axis": 0, "keep_dims": True}); r.stop("t")
+r.bjac("t", y, "x"); r.bjac("t", h, "x")
+save(p, q, r)
+
+# 7 integer ops TF supports
+progs = []
+for op, xs, at in [("SquaredDifference", [[3, -2], [1, 4]], {}), ("Pow", [[2, -3], [3, 2]], {}), ("MatMul", [[[1, 2]], [[3], [4]]], {}),
+                   ("Relu", [[3, -2]], {}), ("Mean", [[[-7, 2], [3, 4]]], {"axis": 1, "keep_dims": False})]:
+    for it in (np.int32, np.int64):
+        p = Prog(f"repro/int_op/{op}/{it.__name__}", f"{op} on {it.__name__}: TF computes it")
+        ns = [p.const(f"a{j}", np.array(x, it)) for j, x in enumerate(xs)]
+        r = p.op(op, ns, at); p.fetch([r])
+        progs.append(p)
+save(*progs)
+
+# 8 RealDiv on ints
+progs = []
+for it in (np.int32, np.int64):
+    p = Prog(f"repro/int_realdiv/{it.__name__}", "raw RealDiv has no integer kernel: TF NotFoundError")
+    p.const("a", np.array([7, -7], it)); p.const("b", np.array([2, 2], it)); p.op("RealDiv", ["a", "b"])
+    progs.append(p)
+save(*progs)
+
+
+# Every op of the table on integer and bool inputs: TensorFlow's value or its error code.
+UNARY = {"Identity": "input", "StopGradient": "input", "Neg": "x", "Square": "x", "Sqrt": "x", "Rsqrt": "x",
+         "Reciprocal": "x", "Exp": "x", "Log": "x", "Log1p": "x", "Abs": "x", "Sin": "x", "Cos": "x", "Tanh": "x",
+         "Sigmoid": "x", "Relu": "features", "LeakyRelu": "features", "Elu": "features", "Softplus": "features",
+         "Softmax": "logits", "LogSoftmax": "logits"}
+BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "Greater", "Less", "Equal"]
+
+
+def dtype_case(name, xs, op, attrs, fn):
+    steps = [{"constant": f"x{i}", "value": T(x)} for i, x in enumerate(xs)]
+    st = {"op": op, "inputs": [f"x{i}" for i in range(len(xs))], "outputs": ["y"]}
+    if attrs:
+        st["attrs"] = attrs
+    try:
+        y = fn(*[tf.constant(x) for x in xs])
+        steps += [st, {"fetch": ["y"], "expect": [T(y.numpy())]}]
+    except tf.errors.OpError as e:
+        st["expect_error"] = CODES[type(e)]
+        steps += [st, {"fetch": ["x0"], "expect": [T(xs[0])]}]
+    CASES.append({"name": f"dtype/{name}", "about": "an op on integer or bool inputs", "rtol": 1e-6, "atol": 1e-6,
+                  "steps": steps})
+
+
+rng = np.random.default_rng(0)
+for dt in (np.int32, np.int64, np.bool_):
+    a = rng.integers(-3, 4, size=(2, 3)).astype(dt)
+    b = rng.integers(0, 3, size=(2, 3)).astype(dt)
+    n = dt.__name__
+    for op, arg in UNARY.items():
+        dtype_case(f"{op}/{n}", [a], op, {}, lambda x, op=op, arg=arg: getattr(R, op)(**{arg: x}))
+    for op in BINARY:
+        dtype_case(f"{op}/{n}", [a, b], op, {}, lambda x, y, op=op: getattr(R, op)(x=x, y=y))
+    for op in ["Sum", "Mean", "Max", "Min", "Prod"]:
+        dtype_case(f"{op}/{n}", [a], op, {"axis": 1, "keep_dims": False},
+                   lambda x, op=op: getattr(R, op)(input=x, axis=1, keep_dims=False))
+    dtype_case(f"MatMul/{n}", [a, a.T.copy()], "MatMul", {"transpose_b": False}, lambda x, y: R.MatMul(a=x, b=y))
+    dtype_case(f"BatchMatMulV2/{n}", [a[None], a[None]], "BatchMatMulV2", {"adj_y": True},
+               lambda x, y: R.BatchMatMulV2(x=x, y=y, adj_y=True))
+    dtype_case(f"BiasAdd/{n}", [a, b[0]], "BiasAdd", {}, lambda x, y: R.BiasAdd(value=x, bias=y))
+    dtype_case(f"ArgMax/{n}", [a], "ArgMax", {"axis": 1}, lambda x: R.ArgMax(input=x, dimension=1))
+    dtype_case(f"Cast/{n}", [a], "Cast", {"dtype": "float32"}, lambda x: R.Cast(x=x, DstT=tf.float32))
+    dtype_case(f"Tile/{n}", [a], "Tile", {"multiples": [2, 1]}, lambda x: R.Tile(input=x, multiples=[2, 1]))
+for it in (np.int32, np.int64):
+    n = it.__name__
+    big = np.array([3, -3, 2, 0], it), np.array([40, 41, 70, 0], it)
+    dtype_case(f"Pow/wraps/{n}", list(big), "Pow", {}, lambda x, y: R.Pow(x=x, y=y))
+    dtype_case(f"Pow/negative_exponent/{n}", [np.array([2], it), np.array([-1], it)], "Pow", {},
+               lambda x, y: R.Pow(x=x, y=y))
+    dtype_case(f"Mean/truncates/{n}", [np.array([-3, -4, 2], it)], "Mean", {"axis": 0, "keep_dims": False},
+               lambda x: R.Mean(input=x, axis=0, keep_dims=False))
+
+json.dump({"format": "gradient-conformance/1", "generated_by": "tf_pinned_cases (TensorFlow %s)" % tf.__version__,
+           "cases": CASES}, sys.stdout, indent=None)
