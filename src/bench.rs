@@ -22,6 +22,12 @@ use tonic_health::pb::health_client::HealthClient;
 mod programs;
 use programs::{mlp_iteration, mlp_uploads, run_req, seed_iteration, seed_uploads};
 
+/// The seed scenario's wire steps: (uploads sent once, one iteration's steps). For
+/// `examples/service_loop.rs`, which times the service's Run without a network.
+pub fn seed_program() -> (Vec<pb::Step>, Vec<pb::Step>) {
+    (seed_uploads(), seed_iteration())
+}
+
 /// What one request is.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,21 +1,39 @@
 #!/usr/bin/env python3
 """Times the seed notebook's first cell per iteration: through gradd, in TensorFlow eager
-in-process (when tensorflow is importable), and a bare KeepAlive round trip as the floor.
+(when tensorflow is importable), and a bare KeepAlive round trip as the floor, and prints the
+ratios.
 
     python clients/python/bench_seed.py [--addr HOST:PORT] [--iters N] [--warmup N]
 
 Each gradd iteration: new tape, forward (x @ w + b, reduce_mean(y**2)), gradient w.r.t. [w, b],
 .numpy() of both gradients -- one Run round trip.
+
+TensorFlow runs in a worker process of its own (started from this script, eager, in-process
+there), in blocks that alternate with the gradd blocks, so both see the same machine. It does
+not share this process: TensorFlow's thread pools keep spinning after each op and, on a small
+machine, slowed gradd's client, its server and the KeepAlive floor by 1.5-1.8x when they did.
+Each block is followed by a short pause for the same reason.
+
+A fourth row, "Run replay", sends the bytes of one iteration's Run request again with no client
+work at all: the part of the cell's time that is the server's Run and the bigger messages,
+against the KeepAlive floor.
 """
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+BLOCK = 25
+# A pause after each block: thread pools that spin after work (TensorFlow's, the server's)
+# go idle before the next block is timed, so no row pays for the one before it.
+SETTLE = 0.02
+W0 = np.random.default_rng(0).normal(size=(3, 2)).astype(np.float32)
 
 
 def seed_cell(tf, w, b, x):
@@ -26,24 +44,53 @@ def seed_cell(tf, w, b, x):
     return dl_dw.numpy(), dl_db.numpy()
 
 
-def time_interleaved(fns, iters, warmup, block=25):
-    """Times each of `fns` `iters` times, in alternating blocks of `block` calls, so that all
-    of them see the same machine (this one is shared and noisy); returns a list of times per
-    function."""
-    for fn in fns:
-        for _ in range(warmup):
-            fn()
-    times = [[] for _ in fns]
-    done = 0
-    while done < iters:
-        n = min(block, iters - done)
-        for fn, ts in zip(fns, times):
-            for _ in range(n):
-                t0 = time.perf_counter()
-                fn()
-                ts.append(time.perf_counter() - t0)
-        done += n
-    return times
+def timed(fn, n):
+    ts = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return ts
+
+
+def tf_worker():
+    """The TensorFlow side: reads a block size per line, runs that many cells, writes their
+    times as a JSON line. The first line it writes is its version and the cell's result."""
+    import tensorflow as tf
+    tw = tf.Variable(W0, name="w")
+    tb = tf.Variable(tf.zeros(2, dtype=tf.float32), name="b")
+    tx = tf.constant([[1.0, 2.0, 3.0]])
+    got = seed_cell(tf, tw, tb, tx)
+    print(json.dumps({"version": tf.__version__, "result": [g.tolist() for g in got]}),
+          flush=True)
+    for line in sys.stdin:
+        print(json.dumps(timed(lambda: seed_cell(tf, tw, tb, tx), int(line))), flush=True)
+
+
+class TfWorker:
+    """A `tf_worker` process; None from `start` when tensorflow is not importable."""
+
+    @staticmethod
+    def start():
+        p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--tf-worker"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+        line = p.stdout.readline()
+        if not line:
+            p.wait()
+            return None
+        w = TfWorker()
+        w.proc, w.hello = p, json.loads(line)
+        return w
+
+    def run(self, n):
+        self.proc.stdin.write(f"{n}\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
 def main():
@@ -51,49 +98,66 @@ def main():
     ap.add_argument("--addr", default=os.environ.get("GRADD_ADDR", "localhost:50051"))
     ap.add_argument("--iters", type=int, default=500)
     ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--tf-worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.tf_worker:
+        return tf_worker()
 
     import gradd
-    w0 = np.random.default_rng(0).normal(size=(3, 2)).astype(np.float32)
-    tf = None
-    try:
-        import tensorflow as tf  # optional: not a dependency of gradd
-    except ImportError:
-        note = "tensorflow not importable: TF eager row skipped"
-    else:
-        note = f"tensorflow {tf.__version__} eager, in-process, CPU"
+    tfw = TfWorker.start()
+    note = (f"tensorflow {tfw.hello['version']} eager, CPU, in a worker process"
+            if tfw else "tensorflow not importable: TF eager row skipped")
     with gradd.Session(args.addr) as session:
-        w = gradd.Variable(w0, name="w")
+        w = gradd.Variable(W0, name="w")
         b = gradd.Variable(gradd.zeros(2), name="b")
         x = [[1.0, 2.0, 3.0]]
         ref = seed_cell(gradd, w, b, x)
-        fns = [lambda: seed_cell(gradd, w, b, x), session.keep_alive]
-        names = ["gradd seed cell", "bare round trip (KeepAlive)"]
-        if tf is not None:
-            tw = tf.Variable(w0, name="w")
-            tb = tf.Variable(tf.zeros(2, dtype=tf.float32), name="b")
-            tx = tf.constant([[1.0, 2.0, 3.0]])
-            got = seed_cell(tf, tw, tb, tx)
-            np.testing.assert_allclose(got[0], ref[0], rtol=1e-4, atol=1e-5)
-            fns.append(lambda: seed_cell(tf, tw, tb, tx))
-            names.append("tensorflow eager seed cell")
+        if tfw:
+            np.testing.assert_allclose(tfw.hello["result"][0], ref[0], rtol=1e-4, atol=1e-5)
+        # The bytes of one iteration's Run, captured on its way out, to replay.
+        send, captured = session._run_raw, []
+        session._run_raw = lambda req, **kw: captured.append(req) or send(req, **kw)
+        seed_cell(gradd, w, b, x)
+        session._run_raw = send
+        replay = captured[-1]
+        fns = [lambda: seed_cell(gradd, w, b, x), session.keep_alive,
+               lambda: send(replay, timeout=session.timeout)]
+        names = ["gradd seed cell", "bare round trip (KeepAlive)", "Run replay (no client work)"]
+        times = [[] for _ in fns]
+        tf_times = []
         runs0 = session.run_count
-        times = time_interleaved(fns, args.iters, args.warmup)
+        for fn in fns:
+            timed(fn, args.warmup)
+        if tfw:
+            tfw.run(args.warmup)
+        done = 0
+        while done < args.iters:
+            n = min(BLOCK, args.iters - done)
+            for fn, ts in zip(fns, times):
+                ts += timed(fn, n)
+                time.sleep(SETTLE)
+            if tfw:
+                tf_times += tfw.run(n)
+                time.sleep(SETTLE)
+            done += n
         runs_per_iter = (session.run_count - runs0) / (args.iters + args.warmup)
-    rows = list(zip(names, times))
-    t_tf = times[2] if tf is not None else None
+    if tfw:
+        tfw.close()
+        names.append("tensorflow eager seed cell")
+        times.append(tf_times)
 
-    med = {name: statistics.median(t) * 1e6 for name, t in rows}
-    print(f"seed cell, {args.iters} iterations each after {args.warmup} warm-up, interleaved in blocks "
-          f"of 25; server {args.addr}")
+    med = {name: statistics.median(t) * 1e6 for name, t in zip(names, times)}
+    print(f"seed cell, {args.iters} iterations each after {args.warmup} warm-up, interleaved in "
+          f"blocks of {BLOCK}; server {args.addr}")
     print(f"gradd: {runs_per_iter:.2f} Run round trips per iteration; {note}")
     print(f"{'':32} {'median us':>10} {'p90 us':>10}")
-    for name, t in rows:
+    for name, t in zip(names, times):
         p90 = float(np.percentile(t, 90)) * 1e6
         print(f"{name:32} {med[name]:10.1f} {p90:10.1f}")
-    g = med["gradd seed cell"]
-    print(f"{'ratio gradd / bare round trip':32} {g / med['bare round trip (KeepAlive)']:10.2f}")
-    if t_tf is not None:
+    g, ka = med["gradd seed cell"], med["bare round trip (KeepAlive)"]
+    print(f"{'ratio gradd / bare round trip':32} {g / ka:10.2f}")
+    print(f"{'ratio Run replay / round trip':32} {med['Run replay (no client work)'] / ka:10.2f}")
+    if tfw:
         print(f"{'ratio gradd / tensorflow eager':32} {g / med['tensorflow eager seed cell']:10.2f}")
     else:
         print(f"{'ratio gradd / tensorflow eager':32} {'n/a':>10}  ({note})")
