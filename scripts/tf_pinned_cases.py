@@ -4,7 +4,7 @@ fixture tests/data/tf-pinned.json (tests/conformance.rs replays it on every test
     .venv-bench/bin/python scripts/tf_pinned_cases.py > tests/data/tf-pinned.json
 
 Each program is the smallest one that showed a difference found by the random generators
-(tf_random_state.py, tf_random_programs.py), plus every op of the conformance table applied to
+(tf_random_state.py, tf_special_values.py), plus every op of the conformance table applied to
 int32, int64 and bool inputs (TensorFlow's value, or its error code). Regenerate it with
 TensorFlow; never edit the JSON by hand.
 """
@@ -152,6 +152,51 @@ for it in (np.int32, np.int64):
                lambda x, y: R.Pow(x=x, y=y))
     dtype_case(f"Mean/truncates/{n}", [np.array([-3, -4, 2], it)], "Mean", {"axis": 0, "keep_dims": False},
                lambda x: R.Mean(input=x, axis=0, keep_dims=False))
+
+# Special values (tf_special_values.py's recorder, with output gradients and the outer
+# tape's weights fixed): NaN/inf/zero/overflow cases where gradd once differed.
+import tf_special_values as SV  # noqa: E402
+
+
+class _Ones:  # the recorder draws the outer tape's weights from rng.uniform: make them 1
+    def uniform(self, lo, hi, size=None):
+        return np.ones(size)
+
+
+SV.rng = _Ones()
+SV.ograd = lambda shape, dt: np.ones(shape, dt)
+inf, nan, F64 = np.inf, np.nan, np.float64
+A = np.array
+SPECIAL = [
+    ("maximum_1_nan", "Maximum", [A([1.0], F32), A([nan], F32)], {}, False),
+    ("minimum_nan_1", "Minimum", [A([nan], F64), A([1.0], F64)], {}, False),
+    ("max_neg_inf", "Max", [A([-inf, -inf], F32)], {"axis": 0, "keep_dims": False}, False),
+    ("min_pos_inf", "Min", [A([inf, inf], F64)], {"axis": 0, "keep_dims": False}, False),
+    ("max_empty", "Max", [np.zeros((0,), F32)], {"axis": 0, "keep_dims": False}, False),
+    ("elu_nan", "Elu", [A([nan], F32)], {}, False),
+    ("elu_0_second", "Elu", [A([0.0], F32)], {}, True),
+    ("elu_tiny_neg_second", "Elu", [A([-1e-10], F32)], {}, True),
+    ("prod_inf", "Prod", [A([inf, 2.0], F32)], {"axis": 0, "keep_dims": False}, False),
+    ("prod_nan", "Prod", [A([nan, 2.0], F64)], {"axis": 0, "keep_dims": False}, False),
+    ("prod_inf_zero", "Prod", [A([inf, 0.0, 2.0], F32)], {"axis": 0, "keep_dims": False}, False),
+    ("prod_overflow", "Prod", [A([2e19, 2e19, 2.0], F32)], {"axis": 0, "keep_dims": False}, False),
+    ("prod_one_zero_second", "Prod", [A([0.0, 2.0, -3.0], F32)], {"axis": 0, "keep_dims": False}, True),
+    ("prod_two_zeros_second", "Prod", [A([0.0, 0.0, -3.0], F64)], {"axis": 0, "keep_dims": False}, True),
+    ("prod_underflow_second", "Prod", [A([1e-30, 1e-30, 3.0], F32)], {"axis": 0, "keep_dims": False}, True),
+    ("cast_nan_i32", "Cast", [A([nan], F32)], {"dtype": "int32"}, False),
+    ("cast_inf_i32", "Cast", [A([inf], F32)], {"dtype": "int32"}, False),
+    ("cast_big_i32", "Cast", [A([1e10], F64)], {"dtype": "int32"}, False),
+    ("cast_nan_i64", "Cast", [A([nan], F64)], {"dtype": "int64"}, False),
+    ("argmax_nan_first", "ArgMax", [A([nan, 1.0, 2.0], F32)], {"axis": 0}, False),
+    ("reshape_0x3_to_0_m1", "Reshape", [np.zeros((0, 3), F32)], {"shape": [0, -1]}, False),
+    ("reshape_2x0x3_to_m1_0", "Reshape", [np.zeros((2, 0, 3), F64)], {"shape": [-1, 0]}, False),
+]
+for name, op, xs, attrs, second in SPECIAL:
+    SV.CASES.clear()
+    SV.run(op, name, xs, attrs, second)
+    for c in SV.CASES:
+        c["name"] = f"special/{name}"
+        CASES.append(c)
 
 json.dump({"format": "gradient-conformance/1", "generated_by": "tf_pinned_cases (TensorFlow %s)" % tf.__version__,
            "cases": CASES}, sys.stdout, indent=None)

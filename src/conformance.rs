@@ -393,8 +393,12 @@ fn convert(st: &J) -> Result<(pb::Step, Expect), String> {
 
 pub use crate::service::status::code_name;
 
+/// `|got - want| <= atol + rtol * |want|`, NaN equal to NaN; an infinite expectation must be
+/// met exactly (the tolerance would be infinite and accept any finite value, of either sign).
 fn close(got: f64, want: f64, rtol: f64, atol: f64) -> bool {
-    (got.is_nan() && want.is_nan()) || got == want || (got - want).abs() <= atol + rtol * want.abs()
+    (got.is_nan() && want.is_nan())
+        || got == want
+        || (want.is_finite() && (got - want).abs() <= atol + rtol * want.abs())
 }
 
 /// Compares one result tensor (or None) with the expectation; Err describes the difference.
@@ -543,4 +547,20 @@ pub async fn run_cases(client: &mut GraddClient<Channel>, cases: &[Case], filter
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::close;
+
+    #[test]
+    fn tolerances_apply_to_finite_expectations_only() {
+        assert!(close(1.00001, 1.0, 1e-4, 0.0));
+        assert!(!close(1.001, 1.0, 1e-4, 0.0));
+        assert!(close(f64::NAN, f64::NAN, 1e-4, 1e-5));
+        assert!(close(f64::INFINITY, f64::INFINITY, 1e-4, 1e-5));
+        assert!(!close(3.4e38, f64::INFINITY, 1e-4, 1e-5));
+        assert!(!close(f64::NEG_INFINITY, f64::INFINITY, 1e-4, 1e-5));
+        assert!(!close(0.0, f64::NAN, 1e-4, 1e-5));
+    }
 }

@@ -126,20 +126,22 @@ impl Op for Binary {
                 (gx, gy)
             }
             // TensorFlow: x gets g where x >= y (Maximum) / x <= y (Minimum), y elsewhere.
+            // TensorFlow's mask: x wins ties (x >= y for Maximum); y gets g wherever x does
+            // not win, NaN comparisons included.
             Kind::Maximum | Kind::Minimum => {
-                let y_wins = if self.0 == Kind::Maximum {
-                    misc::lt(g, x, y)?
+                let x_wins = if self.0 == Kind::Maximum {
+                    misc::ge(g, x, y)?
                 } else {
-                    misc::gt(g, x, y)?
+                    misc::le(g, x, y)?
                 };
                 let zeros = g.constant(Tensor::zeros(gr.dtype(), gr.shape()));
                 let gx = if nx {
-                    Some(misc::select(g, &y_wins, &zeros, &gr)?)
+                    Some(misc::select(g, &x_wins, &gr, &zeros)?)
                 } else {
                     None
                 };
                 let gy = if ny {
-                    Some(misc::select(g, &y_wins, &gr, &zeros)?)
+                    Some(misc::select(g, &x_wins, &zeros, &gr)?)
                 } else {
                     None
                 };
@@ -196,35 +198,33 @@ fn float_binary<T: Elt + Arith>(
 /// TensorFlow's integer Pow (`safe_pow`): a negative exponent is an error; powers wrap around
 /// like the other integer ops.
 fn int_pow(op: &str, x: &Tensor, y: &Tensor) -> Result<Tensor> {
-    fn ipow<T: Arith + num_traits::One>(mut base: T, mut e: u64) -> T {
-        let mut r = T::one();
-        while e > 0 {
-            if e & 1 == 1 {
-                r = Arith::mul(r, base);
-            }
-            base = Arith::mul(base, base);
-            e >>= 1;
+    fn pow<T: num_traits::PrimInt + Arith>(
+        op: &str,
+        a: &ArcArray<T, IxDyn>,
+        b: &ArcArray<T, IxDyn>,
+    ) -> Result<ArrayD<T>> {
+        if b.iter().any(|&e| e < <T as Arith>::zero()) {
+            return Err(crate::invalid!(
+                "{op}: integers to negative integer powers are not allowed"
+            ));
         }
-        r
+        zip_broadcast(op, a, b, |base, e| {
+            // Square-and-multiply with wrapping products: the same result mod 2^bits as any
+            // other order of multiplication.
+            let (mut base, mut e, mut r) = (base, e.to_u64().unwrap_or(0), T::one());
+            while e > 0 {
+                if e & 1 == 1 {
+                    r = Arith::mul(r, base);
+                }
+                base = Arith::mul(base, base);
+                e >>= 1;
+            }
+            r
+        })
     }
-    let negative = || crate::invalid!("{op}: integers to negative integer powers are not allowed");
     match (x, y) {
-        (Tensor::I32(a), Tensor::I32(b)) => {
-            if b.iter().any(|&e| e < 0) {
-                return Err(negative());
-            }
-            Ok(Tensor::I32(
-                zip_broadcast(op, a, b, |p, q| ipow(p, q as u64))?.into_shared(),
-            ))
-        }
-        (Tensor::I64(a), Tensor::I64(b)) => {
-            if b.iter().any(|&e| e < 0) {
-                return Err(negative());
-            }
-            Ok(Tensor::I64(
-                zip_broadcast(op, a, b, |p, q| ipow(p, q as u64))?.into_shared(),
-            ))
-        }
+        (Tensor::I32(a), Tensor::I32(b)) => Ok(Tensor::I32(pow(op, a, b)?.into_shared())),
+        (Tensor::I64(a), Tensor::I64(b)) => Ok(Tensor::I64(pow(op, a, b)?.into_shared())),
         _ => Err(super::dtype_error(op, x, y)),
     }
 }

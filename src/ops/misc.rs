@@ -50,6 +50,8 @@ impl Op for Cast {
 pub enum Cmp {
     Greater,
     Less,
+    GreaterEqual,
+    LessEqual,
     Equal,
 }
 
@@ -61,6 +63,12 @@ pub fn greater(_: &mut Attrs) -> Result<Arc<dyn Op>> {
 }
 pub fn less(_: &mut Attrs) -> Result<Arc<dyn Op>> {
     Ok(Arc::new(Compare(Cmp::Less)))
+}
+pub fn greater_equal(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(Compare(Cmp::GreaterEqual)))
+}
+pub fn less_equal(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(Compare(Cmp::LessEqual)))
 }
 pub fn equal(a: &mut Attrs) -> Result<Arc<dyn Op>> {
     // TensorFlow's Equal carries this attr; it changes nothing for valid shapes.
@@ -74,6 +82,13 @@ pub fn gt(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
 pub fn lt(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
     run1(g, Compare(Cmp::Less), &[x, y])
 }
+/// GreaterEqual (false where either side is NaN, unlike not-Less).
+pub fn ge(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
+    run1(g, Compare(Cmp::GreaterEqual), &[x, y])
+}
+pub fn le(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
+    run1(g, Compare(Cmp::LessEqual), &[x, y])
+}
 pub fn eq(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
     run1(g, Compare(Cmp::Equal), &[x, y])
 }
@@ -83,6 +98,8 @@ impl Op for Compare {
         match self.0 {
             Cmp::Greater => "Greater",
             Cmp::Less => "Less",
+            Cmp::GreaterEqual => "GreaterEqual",
+            Cmp::LessEqual => "LessEqual",
             Cmp::Equal => "Equal",
         }
     }
@@ -202,13 +219,17 @@ impl Op for ArgMax {
             use crate::tensor::Elem;
             let a = T::get(x).ok_or_else(|| invalid!("ArgMax: bad dtype"))?;
             a.map_axis(Axis(ax), |lane| {
-                let mut best = 0usize;
+                // First maximum wins, as in TensorFlow, which never picks a NaN (comparisons
+                // with NaN are false): an all-NaN lane gives 0.
+                let mut best: Option<usize> = None;
                 for (i, v) in lane.iter().enumerate() {
-                    // First maximum wins, as in TensorFlow; `!(v <= best)` also picks NaN.
-                    if lt_any(&lane[best], v) {
-                        best = i;
+                    #[allow(clippy::eq_op)] // v == v is false exactly for NaN
+                    let comparable = v == v;
+                    if comparable && best.is_none_or(|b| ordered_lt(&lane[b], v)) {
+                        best = Some(i);
                     }
                 }
+                let best = best.unwrap_or(0);
                 best as i64
             })
         });
@@ -220,11 +241,15 @@ fn compare<T: PartialOrd>(c: Cmp, p: T, q: T) -> bool {
     match c {
         Cmp::Greater => p > q,
         Cmp::Less => p < q,
+        Cmp::GreaterEqual => p >= q,
+        Cmp::LessEqual => p <= q,
         Cmp::Equal => p == q,
     }
 }
 
-fn lt_any<T: PartialOrd>(a: &T, b: &T) -> bool {
+/// `a < b` for any element type (a function, so bool lanes do not trip clippy's lint on
+/// comparing booleans inside the generic macro).
+fn ordered_lt<T: PartialOrd>(a: &T, b: &T) -> bool {
     a < b
 }
 

@@ -5,8 +5,7 @@ use super::{Attrs, GradArgs, Graph, Handle, Op, binary, misc, run1, shape};
 use crate::error::{Error, Result};
 use crate::tensor::{Arith, Tensor, norm_axis};
 use crate::{float_map, num_map};
-use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
-use num_traits::Bounded;
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -154,35 +153,22 @@ impl Op for Reduce {
                     k
                 )?),
             },
-            // Integer means truncate toward zero, as TensorFlow's (an empty one is 0).
             Kind::Mean => match x {
-                Tensor::I32(a) => {
-                    let n = i32::try_from(count).unwrap_or(i32::MAX);
-                    let s = fold(a.view(), &axes, 0, Arith::add);
-                    Ok(Tensor::I32(
-                        finish(s.mapv(|v| v.checked_div(n).unwrap_or(0)), &sh, &axes, k)?.into_shared(),
-                    ))
-                }
-                Tensor::I64(a) => {
-                    let n = i64::try_from(count).unwrap_or(i64::MAX);
-                    let s = fold(a.view(), &axes, 0, Arith::add);
-                    Ok(Tensor::I64(
-                        finish(s.mapv(|v| v.checked_div(n).unwrap_or(0)), &sh, &axes, k)?.into_shared(),
-                    ))
-                }
+                Tensor::I32(a) => Ok(Tensor::I32(int_mean(a, &axes, &sh, count, k)?.into_shared())),
+                Tensor::I64(a) => Ok(Tensor::I64(int_mean(a, &axes, &sh, count, k)?.into_shared())),
                 _ => float_map!(op, x, |a| {
                     let s = float_sum(a, &axes);
                     finish(s.mapv(|v| div_count(v, count)), &sh, &axes, k)?
                 }),
             },
             Kind::Max => num_map!(op, x, |a| finish(
-                fold(a.view(), &axes, Bounded::min_value(), Arith::max_of),
+                fold(a.view(), &axes, Arith::lowest(), Arith::max_of),
                 &sh,
                 &axes,
                 k
             )?),
             Kind::Min => num_map!(op, x, |a| finish(
-                fold(a.view(), &axes, Bounded::max_value(), Arith::min_of),
+                fold(a.view(), &axes, Arith::highest(), Arith::min_of),
                 &sh,
                 &axes,
                 k
@@ -231,10 +217,53 @@ impl Op for Reduce {
 }
 
 /// For each element, the product of the other elements of its reduction group: Prod's
-/// gradient without dividing by x (so zeros are exact). Internal, not in the registry.
+/// gradient without dividing by x. Computed as TensorFlow's `_ProdGrad` does, the product of
+/// the elements before it times the product of those after it (exclusive cumulative
+/// products), so zeros, infinities, NaN and overflow come out as in TensorFlow. Internal, not
+/// in the registry.
 #[derive(Debug)]
 pub struct ProdExcept {
     axes: Vec<usize>,
+}
+
+/// Exclusive products of `a` within each group of the reduced `axes` (see ProdExcept).
+fn exclusive_products<T: crate::ops::fast::Elt + std::ops::MulAssign>(
+    a: &ndarray::ArcArray<T, IxDyn>,
+    axes: &[usize],
+) -> Result<ArrayD<T>> {
+    let nd = a.ndim();
+    // Kept axes first, then the reduced ones: each group is a contiguous run of `r` values.
+    let perm: Vec<usize> = (0..nd)
+        .filter(|d| !axes.contains(d))
+        .chain(axes.iter().copied())
+        .collect();
+    let p = a.view().permuted_axes(IxDyn(&perm));
+    let pshape = p.shape().to_vec();
+    let r: usize = axes.iter().map(|&d| a.shape()[d]).product();
+    let vals: Vec<T> = p.iter().copied().collect();
+    let mut out = vec![T::one(); vals.len()];
+    for (src, dst) in vals.chunks(r.max(1)).zip(out.chunks_mut(r.max(1))) {
+        let mut left = T::one();
+        for (d, &v) in dst.iter_mut().zip(src) {
+            *d = left;
+            left *= v;
+        }
+        let mut right = T::one();
+        for (d, &v) in dst.iter_mut().zip(src).rev() {
+            *d *= right;
+            right *= v;
+        }
+    }
+    let arr = ArrayD::from_shape_vec(IxDyn(&pshape), out)
+        .map_err(|e| Error::Internal(format!("prod grad: {e}")))?;
+    let mut inverse = vec![0; nd];
+    for (i, &d) in perm.iter().enumerate() {
+        inverse[d] = i;
+    }
+    Ok(arr
+        .permuted_axes(IxDyn(&inverse))
+        .as_standard_layout()
+        .into_owned())
 }
 
 impl Op for ProdExcept {
@@ -243,49 +272,46 @@ impl Op for ProdExcept {
     }
 
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
-        let axes = &self.axes;
-        let y = float_map!("Prod", inputs[0], |a| {
-            let zeros = fold(
-                a.mapv(|v| if v == 0.0 { 1.0 } else { 0.0 }).view(),
-                axes,
-                0.0,
-                |p, q| p + q,
-            );
-            let nz = fold(
-                a.mapv(|v| if v == 0.0 { 1.0 } else { v }).view(),
-                axes,
-                1.0,
-                |p, q| p * q,
-            );
-            let (Some(zb), Some(nb)) = (zeros.broadcast(a.raw_dim()), nz.broadcast(a.raw_dim())) else {
-                return Err(Error::Internal("prod grad broadcast".into()));
-            };
-            Zip::from(a).and(&zb).and(&nb).map_collect(|&v, &z, &p| {
-                if z == 0.0 {
-                    p / v
-                } else if z == 1.0 && v == 0.0 {
-                    p
-                } else {
-                    0.0
-                }
-            })
-        })?;
+        let y = float_map!("Prod", inputs[0], |a| exclusive_products(a, &self.axes)?)?;
         Ok(vec![y])
     }
 
-    // others_i = prod_{l != i} x_l, so d others_i / d x_j = others_j / x_i for i != j (and 0
-    // for i == j): dx_j = others_j * (sum_i g_i / x_i - g_j / x_j) within each group. This
-    // divides by x, as TensorFlow's own second derivative of Prod does (through Cumprod's
-    // gradient); the ops are recorded, so third derivatives work too.
+    // others_i = prod_{l != i} x_l, so d others_i / d x_j = others_i / x_j for i != j:
+    // dx_j = sum_{i != j} g_i others_i / x_j within each group. Like TensorFlow (whose
+    // second derivative of Prod goes through Cumprod's gradient and `div_no_nan`), the terms
+    // at an x_j == 0 are 0. The ops are recorded, so third derivatives work too (not at zeros).
     fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
         let (x, others) = (&a.inputs[0], &a.outputs[0]);
         let gr = a.grad(g, 0)?;
-        let q = binary::div(g, &gr, x)?;
+        let go = binary::mul(g, &gr, others)?;
         let axes = self.axes.iter().map(|&i| i as i64).collect();
-        let total = sum(g, &q, Some(axes), true)?;
-        let rest = binary::sub(g, &total, &q)?;
-        Ok(vec![Some(binary::mul(g, others, &rest)?)])
+        let total = sum(g, &go, Some(axes), true)?;
+        let rest = binary::sub(g, &total, &go)?;
+        let q = binary::div(g, &rest, x)?;
+        let zero = super::scalar(g, x.dtype(), 0.0);
+        let at_zero = misc::eq(g, x, &zero)?;
+        let zeros = g.constant(Tensor::zeros(x.dtype(), x.shape()));
+        Ok(vec![Some(misc::select(g, &at_zero, &zeros, &q)?)])
     }
+}
+
+/// An integer mean truncates toward zero, as TensorFlow's (sum, then integer division; an
+/// empty one is 0).
+fn int_mean<T: num_traits::PrimInt + Arith>(
+    a: &ndarray::ArcArray<T, IxDyn>,
+    axes: &[usize],
+    sh: &[usize],
+    count: usize,
+    keep: bool,
+) -> Result<ArrayD<T>> {
+    let n = T::from(count).unwrap_or_else(T::max_value);
+    let s = fold(a.view(), axes, <T as Arith>::zero(), Arith::add);
+    finish(
+        s.mapv(|v| v.checked_div(&n).unwrap_or_else(<T as Arith>::zero)),
+        sh,
+        axes,
+        keep,
+    )
 }
 
 #[cfg(test)]

@@ -104,6 +104,8 @@ static SPECS: &[OpSpec] = &[
     op("Cast", Exact(1), "dtype (string or dtype)", "float to float: dx = cast(g); otherwise none", true, misc::cast),
     op("Greater", Exact(2), "", "none (bool output)", false, misc::greater),
     op("Less", Exact(2), "", "none (bool output)", false, misc::less),
+    op("GreaterEqual", Exact(2), "", "none (bool output)", false, misc::greater_equal),
+    op("LessEqual", Exact(2), "", "none (bool output)", false, misc::less_equal),
     op("Equal", Exact(2), "", "none (bool output)", false, misc::equal),
     op("SelectV2", Exact(3), "", "dt = g where cond, de = g where not cond (zeros elsewhere); cond: none", true, misc::select_v2),
     op("ArgMax", Exact(1), "axis (int, default 0); output int64", "none", false, misc::arg_max),

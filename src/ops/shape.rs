@@ -61,12 +61,20 @@ impl Op for Reshape {
         if unknown > 1 || self.shape.iter().any(|&d| d < -1) {
             return Err(invalid!("Reshape: bad shape {:?} (at most one -1)", self.shape));
         }
+        // TensorFlow's rule: with a 0 in the target shape, the -1 is inferred from the
+        // nonzero dims on both sides ((0, 3) -> [0, -1] is (0, 3)).
+        let has_zero = self.shape.contains(&0);
         let known: usize = self
             .shape
             .iter()
-            .filter(|&&d| d >= 0)
+            .filter(|&&d| d > 0)
             .map(|&d| d as usize)
             .product();
+        let n = if has_zero {
+            x.shape().iter().filter(|&&d| d > 0).product()
+        } else {
+            n
+        };
         let shape: Vec<usize> = if unknown == 1 {
             if known == 0 || !n.is_multiple_of(known) {
                 return Err(invalid!(

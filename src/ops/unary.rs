@@ -142,7 +142,9 @@ impl Op for Unary {
             Kind::LeakyRelu(alpha) => {
                 float_map!(op, x, |a| a.mapv(|v| if v > 0.0 { v } else { scale(v, alpha) }))
             }
-            Kind::Elu => float_map!(op, x, |a| a.mapv(|v| if v > 0.0 { v } else { v.exp_m1() })),
+            // exp(x) - 1 as TensorFlow's kernel computes it (not expm1): a tiny negative x gives
+            // exactly 0, which its gradient's mask on the output depends on.
+            Kind::Elu => float_map!(op, x, |a| a.mapv(|v| if v < 0.0 { v.exp() - 1.0 } else { v })),
             Kind::Softplus => float_map!(op, x, |a| a.mapv(softplus)),
         }?;
         Ok(vec![y])
@@ -226,14 +228,16 @@ impl Op for Unary {
             // Relu'(x) = 1 for x > 0, else 0 (including at 0, as TensorFlow)
             Kind::Relu => run1(g, ReluGrad { alpha: 0.0 }, &[&gr, x])?,
             Kind::LeakyRelu(alpha) => run1(g, ReluGrad { alpha }, &[&gr, x])?,
-            // Elu'(x) = 1 for x > 0, else e^x = y + 1
+            // Elu'(x) = e^x = y + 1 where y < 0, else 1: TensorFlow's EluGrad masks on the
+            // output, so NaN passes g through and the second derivative is 0 where y == 0
+            // (x = 0, or a tiny negative x whose e^x - 1 rounds to 0).
             Kind::Elu => {
                 let zero = scalar(g, dt, 0.0);
-                let pos = misc::gt(g, x, &zero)?;
+                let neg = misc::lt(g, y, &zero)?;
                 let one = scalar(g, dt, 1.0);
                 let yp1 = binary::add(g, y, &one)?;
                 let gn = binary::mul(g, &gr, &yp1)?;
-                misc::select(g, &pos, &gr, &gn)?
+                misc::select(g, &neg, &gn, &gr)?
             }
             // d softplus x = sigmoid x
             Kind::Softplus => {

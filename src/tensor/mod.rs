@@ -114,6 +114,10 @@ impl Tensor {
             (Tensor::F64(a), DType::F32) => Tensor::F32(a.mapv(|v| v as f32).into_shared()),
             (Tensor::I32(a), DType::I64) => Tensor::I64(a.mapv(|v| v as i64).into_shared()),
             (Tensor::I64(a), DType::I32) => Tensor::I32(a.mapv(|v| v as i32).into_shared()),
+            (Tensor::F32(a), DType::I32) => Tensor::I32(a.mapv(|v| float_to_i32(v as f64)).into_shared()),
+            (Tensor::F64(a), DType::I32) => Tensor::I32(a.mapv(float_to_i32).into_shared()),
+            (Tensor::F32(a), DType::I64) => Tensor::I64(a.mapv(|v| float_to_i64(v as f64)).into_shared()),
+            (Tensor::F64(a), DType::I64) => Tensor::I64(a.mapv(float_to_i64).into_shared()),
             (t, DType::Bool) => {
                 let v = t.to_f64_vec().into_iter().map(|x| x != 0.0).collect::<Vec<_>>();
                 Tensor::Bool(
@@ -252,10 +256,36 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
     Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)))
 }
 
+/// Float to int32 as TensorFlow's Cast on x86 (the truncating conversion instruction): NaN,
+/// infinities and values out of range give the "integer indefinite" i32::MIN, where Rust's `as`
+/// would saturate.
+fn float_to_i32(v: f64) -> i32 {
+    let t = v.trunc();
+    if (-2147483648.0..2147483648.0).contains(&t) {
+        t as i32
+    } else {
+        i32::MIN
+    }
+}
+
+/// Float to int64 as TensorFlow's Cast on x86: see `float_to_i32`.
+fn float_to_i64(v: f64) -> i64 {
+    let t = v.trunc();
+    if (-9223372036854775808.0..9223372036854775808.0).contains(&t) {
+        t as i64
+    } else {
+        i64::MIN
+    }
+}
+
 /// Arithmetic that never panics: wrapping for integers (debug builds would otherwise panic on
 /// overflow, and a client must not be able to panic the server).
 pub trait Arith: Copy + PartialOrd {
     fn zero() -> Self;
+    /// The identity of `max_of` (what an empty Max reduces to): -inf, or the integer minimum.
+    fn lowest() -> Self;
+    /// The identity of `min_of`: +inf, or the integer maximum.
+    fn highest() -> Self;
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
     fn mul(self, o: Self) -> Self;
@@ -272,6 +302,12 @@ macro_rules! arith_float {
         impl Arith for $t {
             fn zero() -> Self {
                 0.0
+            }
+            fn lowest() -> Self {
+                <$t>::NEG_INFINITY
+            }
+            fn highest() -> Self {
+                <$t>::INFINITY
             }
             fn add(self, o: Self) -> Self {
                 self + o
@@ -305,6 +341,12 @@ macro_rules! arith_int {
         impl Arith for $t {
             fn zero() -> Self {
                 0
+            }
+            fn lowest() -> Self {
+                <$t>::MIN
+            }
+            fn highest() -> Self {
+                <$t>::MAX
             }
             fn add(self, o: Self) -> Self {
                 self.wrapping_add(o)

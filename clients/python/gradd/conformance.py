@@ -4,7 +4,8 @@
 
 Each case runs in a fresh session. A step with `expect_error` must fail with that status code,
 and the session must stay usable. Shapes and dtypes compare exactly, values with
-|got - want| <= atol + rtol*|want| (NaN equals NaN), a null expectation means "no gradient".
+|got - want| <= atol + rtol*|want| (NaN equals NaN; an infinity must match exactly), a null
+expectation means "no gradient".
 The last line is `N passed, M failed`; the exit status is non-zero if any case failed.
 """
 import argparse
@@ -124,7 +125,9 @@ def compare(got, want, rtol, atol, what):
         g64 = g.astype(np.float64)
         nan_ok = np.isnan(g64) & np.isnan(w)
         with np.errstate(invalid="ignore"):
-            ok = (np.abs(g64 - w) <= atol + rtol * np.abs(w)) | nan_ok | (g64 == w)
+            # An infinite expectation is met exactly (its tolerance would be infinite).
+            near = (np.abs(g64 - w) <= atol + rtol * np.abs(w)) & np.isfinite(w)
+            ok = near | nan_ok | (g64 == w)
     else:
         ok = g == w.astype(g.dtype)
     if not np.all(ok):
