@@ -85,6 +85,12 @@ class UnauthenticatedError(GraddError):
     code = grpc.StatusCode.UNAUTHENTICATED
 
 
+class TapeConsumedError(FailedPreconditionError, RuntimeError):
+    """A second gradient or jacobian on a non-persistent tape. Raised by the client, before
+    anything is sent: a RuntimeError like TensorFlow's, and the FailedPreconditionError the
+    server answers for it."""
+
+
 class SessionLostError(NotFoundError):
     """The server no longer knows the session (expired, deleted or the server restarted):
     everything it held is gone. Open a new Session (gradd.reset_default_session() for the

@@ -3,15 +3,15 @@ import builtins
 
 import numpy as np
 
-from . import _dtypes
-from ._tensor import (Tensor, TensorShape, _binary, _Ops, _to_numpy, convert_to_tensor, matmul,
-                      run_op)
+from . import _dtypes, _errors
+from ._tensor import (Tensor, TensorShape, _add, _binary, _operand, _Ops, _to_numpy, _truediv,
+                      convert_to_tensor, matmul, run_op)
 
 __all__ = [
     "constant", "zeros", "ones", "zeros_like", "ones_like", "fill", "identity", "stop_gradient",
     "add", "subtract", "multiply", "divide", "truediv", "pow", "negative", "square", "sqrt",
     "rsqrt", "reciprocal", "exp", "log", "log1p", "abs", "sin", "cos", "tanh", "sigmoid",
-    "softplus", "maximum", "minimum", "squared_difference", "greater", "less", "equal",
+    "softplus", "maximum", "minimum", "squared_difference", "greater", "less", "greater_equal", "less_equal", "equal",
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "matmul",
     "reshape", "transpose", "expand_dims", "squeeze", "concat", "stack", "slice", "gather",
     "tile", "broadcast_to", "cast", "argmax", "one_hot", "where", "add_n", "shape", "size",
@@ -84,7 +84,7 @@ def stop_gradient(x, name=None):
 # -- elementwise ---------------------------------------------------------------------------------
 
 def add(x, y, name=None):
-    return _binary("AddV2", x, y)
+    return _add(x, y)
 
 
 def subtract(x, y, name=None):
@@ -96,10 +96,14 @@ def multiply(x, y, name=None):
 
 
 def divide(x, y, name=None):
-    return _binary("RealDiv", x, y)
+    # TensorFlow converts a non-tensor x with y's dtype, then divides with `/`.
+    if not isinstance(x, _Ops):
+        x = _operand(x, y.dtype) if isinstance(y, _Ops) else convert_to_tensor(x)
+    return _truediv(x, y)
 
 
-truediv = divide
+def truediv(x, y, name=None):
+    return _truediv(x, y)
 
 
 def pow(x, y, name=None):  # noqa: A001 - TensorFlow's name
@@ -124,6 +128,14 @@ def greater(x, y, name=None):
 
 def less(x, y, name=None):
     return _binary("Less", x, y)
+
+
+def greater_equal(x, y, name=None):
+    return _binary("GreaterEqual", x, y)
+
+
+def less_equal(x, y, name=None):
+    return _binary("LessEqual", x, y)
 
 
 def equal(x, y, name=None):
@@ -214,7 +226,8 @@ def log_softmax(logits, axis=None, name=None):
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    return minimum(maximum(t, clip_value_min), clip_value_max)
+    # TensorFlow's order (minimum first): it decides the result when min > max.
+    return maximum(minimum(_t(t), clip_value_max), clip_value_min)
 
 
 def add_n(inputs, name=None):
@@ -393,12 +406,15 @@ def _getitem(x, key):
     if not isinstance(key, tuple):
         key = (key,)
     shp = x.shape
-    if Ellipsis in key:
-        i = key.index(Ellipsis)
+    ell = [i for i, k in enumerate(key) if k is Ellipsis]  # not `in`: == on a tensor key
+    if ell:
+        i = ell[0]
         fill_n = len(shp) - (len(key) - 1)
         key = key[:i] + (builtins.slice(None),) * fill_n + key[i + 1:]
     if len(key) > len(shp):
-        raise IndexError(f"too many indices for a tensor of rank {len(shp)}")
+        # TensorFlow's StridedSlice errors are InvalidArgumentError (not IndexError).
+        raise _errors.InvalidArgumentError(
+            f"Index out of range using input dim {len(shp)}; input has only {len(shp)} dims")
     begin, sizes, squeeze_axes = [], [], []
     for axis, (k, d) in enumerate(zip(key + (builtins.slice(None),) * (len(shp) - len(key)), shp)):
         if isinstance(k, _Ops):
@@ -406,7 +422,8 @@ def _getitem(x, key):
         if isinstance(k, (int, np.integer)):
             k = int(k)
             if k < -d or k >= d:
-                raise IndexError(f"index {k} is out of bounds for axis {axis} with size {d}")
+                raise _errors.InvalidArgumentError(
+                    f"slice index {k} of dimension {axis} out of bounds.")
             begin.append(k % d)
             sizes.append(1)
             squeeze_axes.append(axis)

@@ -10,7 +10,7 @@ _UNARY = {
     "Softmax", "LogSoftmax",
 }
 _BINARY = {"AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference"}
-_COMPARE = {"Greater", "Less", "Equal"}
+_COMPARE = {"Greater", "Less", "GreaterEqual", "LessEqual", "Equal"}
 _REDUCE = {"Sum", "Mean", "Max", "Min", "Prod"}
 
 

@@ -5,9 +5,10 @@ not depend on, and deciding that on the server would cost a round trip per gradi
 mirror records, per tape, which refs are tracked and through which ops; a source reachable from
 the target only through ops that certainly have a gradient is connected, one that is not
 reachable at all is not (None). Anything in between (non-differentiable edges, unknown dtypes,
-gradients recorded by an outer tape, a consumed tape) is left to the server: the gradient step
-is flushed at once and its answer returned.
+gradients recorded by an outer tape) is left to the server: the gradient step is flushed at once
+and its answer returned. A second gradient on a used non-persistent tape is refused here.
 """
+import enum
 import warnings
 
 import numpy as np
@@ -15,26 +16,43 @@ import numpy as np
 from . import _dtypes, _enc, _errors, _wire
 from ._proto import gradd_pb2 as pb
 from ._session import get_session, user_frame
-from ._tensor import Tensor, Variable, _Ops, convert_to_tensor
+from ._tensor import Tensor, TensorShape, Variable, _Ops, convert_to_tensor
 
 
-class UnconnectedGradients:
-    """What tape.gradient returns for a source the target does not depend on."""
+class UnconnectedGradients(enum.Enum):
+    """What tape.gradient returns for a source the target does not depend on (the strings
+    'none' and 'zero' are accepted too, as TensorFlow accepts them)."""
 
     NONE = "none"
     ZERO = "zero"
 
 
+# A dict, not Enum attribute lookups: this runs for every gradient call.
+_UNCONNECTED = {UnconnectedGradients.NONE: pb.UNCONNECTED_NONE, "none": pb.UNCONNECTED_NONE,
+                None: pb.UNCONNECTED_NONE, UnconnectedGradients.ZERO: pb.UNCONNECTED_ZERO,
+                "zero": pb.UNCONNECTED_ZERO}
+
+
 def _unconnected(u):
-    u = getattr(u, "value", u)
-    if u in ("none", None):
-        return pb.UNCONNECTED_NONE
-    if u == "zero":
-        return pb.UNCONNECTED_ZERO
-    raise ValueError(f"unknown unconnected_gradients value {u!r}")
+    try:
+        return _UNCONNECTED[u]
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown value for unconnected_gradients: {u!r}") from None
 
 
-_NO_GRADIENT = {"StopGradient", "Greater", "Less", "Equal", "ArgMax", "OneHot"}
+def _check_batch_shapes(target, source):
+    """TensorFlow's batch_jacobian check (ValueError), where the shapes are known here."""
+    ts, ss = target._shape, source._shape
+    for s in (ts, ss):
+        if s is not None and len(s) < 2:
+            raise ValueError(f"Shape {TensorShape(s)} must have rank at least 2")
+    if ts is not None and ss is not None and None not in (ts[0], ss[0]) and ts[0] != ss[0]:
+        raise ValueError(f"Need first dimension of target shape ({TensorShape(ts)}) and "
+                         f"source shape ({TensorShape(ss)}) to match.")
+
+
+_NO_GRADIENT = {"StopGradient", "Greater", "Less", "GreaterEqual", "LessEqual", "Equal", "ArgMax",
+                "OneHot"}
 _DIFFERENTIABLE = {
     "AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference",
     "Identity", "Neg", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log", "Log1p", "Abs",
@@ -172,6 +190,15 @@ class GradientTape:
         if self._error is not None:
             raise self._error
 
+    def _check_unused(self):
+        # The client knows the tape is used up: raise here, like TensorFlow, not from the Run.
+        if self._consumed and not self._persistent:
+            frame = user_frame()
+            raise _errors.TapeConsumedError(
+                "A non-persistent GradientTape can only be used to compute one set of gradients "
+                "(or jacobians)" + _fmt(frame), filename=frame[0] if frame else None,
+                lineno=frame[1] if frame else None)
+
     # -- recording mirror ------------------------------------------------------------------
 
     def _record(self, op, inputs, refs, outputs):
@@ -282,6 +309,7 @@ class GradientTape:
         """d(sum of targets)/d(source) for each source, in the structure of `sources`;
         None for a source the targets do not depend on."""
         self._check()
+        self._check_unused()
         targets, _ = _flatten(target)
         leaves, structure = _flatten(sources)
         og = None
@@ -297,6 +325,7 @@ class GradientTape:
                  parallel_iterations=None, experimental_use_pfor=True):
         """d target / d source, shaped target.shape + source.shape, per source."""
         self._check()
+        self._check_unused()
         leaves, structure = _flatten(sources)
         outs = self._differentiate(
             "jacobian", [target], leaves, _unconnected(unconnected_gradients), None,
@@ -305,20 +334,22 @@ class GradientTape:
 
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
                        parallel_iterations=None, experimental_use_pfor=True):
-        """Per-example jacobian, shaped (batch,) + target.shape[1:] + source.shape[1:]."""
+        """Per-example jacobian, shaped (batch,) + target.shape[1:] + source.shape[1:]. A source
+        the target does not reach gives zeros (as in TensorFlow, whatever
+        unconnected_gradients says)."""
         self._check()
+        self._check_unused()
+        _unconnected(unconnected_gradients)  # validated; the answer is zeros either way
+        target = target if isinstance(target, _Ops) else convert_to_tensor(target)
+        source = source if isinstance(source, _Ops) else convert_to_tensor(source)
+        _check_batch_shapes(target, source)
 
         def shape(s, t):
             if s._shape is None or t._shape is None or not t._shape:
                 return None
             return (t._shape[0],) + t._shape[1:] + s._shape[1:]
-        out = self._differentiate("batch_jacobian", [target], [source],
-                                  _unconnected(unconnected_gradients), None, shape)[0]
-        if out is None and _unconnected(unconnected_gradients) == pb.UNCONNECTED_ZERO:
-            t = convert_to_tensor(target)
-            s = convert_to_tensor(source)
-            out = Tensor._local(np.zeros(shape(s, t), dtype=s.dtype.as_numpy_dtype))
-        return out
+        return self._differentiate("batch_jacobian", [target], [source], pb.UNCONNECTED_ZERO,
+                                   None, shape)[0]
 
     def _differentiate(self, kind, targets, sources, unconnected, output_gradients, out_shape):
         session = self._session
@@ -327,11 +358,8 @@ class GradientTape:
         sources = [x if isinstance(x, _Ops) else convert_to_tensor(x) for x in sources]
         t_refs = [x._ref_in(session, frame) for x in targets]
         s_refs = [x._ref_in(session, frame) for x in sources]
-        if self._consumed and not self._persistent:
-            predicted = [None] * len(sources)
-        else:
-            predicted = self._predict(t_refs, [x._dtype for x in targets], sources, s_refs,
-                                      unconnected)
+        predicted = self._predict(t_refs, [x._dtype for x in targets], sources, s_refs,
+                                  unconnected)
         outs = []
         for s, p in zip(sources, predicted):
             if p is False:

@@ -36,6 +36,17 @@ class TensorShape(tuple):
             n *= d
         return n
 
+    def __getitem__(self, key):
+        # A slice is a shape again (TensorFlow's `x.shape[1:].as_list()`); an index is a dim.
+        dims = tuple.__getitem__(self, key)
+        return TensorShape(dims) if isinstance(key, slice) else dims
+
+    def __add__(self, other):
+        return TensorShape(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return TensorShape(tuple(other) + tuple(self))
+
     def __eq__(self, other):
         try:
             return tuple(self) == tuple(other)
@@ -61,7 +72,8 @@ class TensorShape(tuple):
 
 def _to_numpy(value, dtype=None):
     """Converts a Python/numpy value to an array with TensorFlow's default dtypes (Python
-    floats -> float32, ints -> int32). With `dtype`, casts, refusing float -> int truncation."""
+    floats -> float32, ints -> int32). With `dtype`, casts: numpy values unchecked (as
+    TensorFlow casts them), Python values refusing float -> int truncation."""
     if dtype is not None:
         dtype = _dtypes.as_dtype(dtype)
     if isinstance(value, (np.ndarray, np.generic)):
@@ -69,17 +81,19 @@ def _to_numpy(value, dtype=None):
         if dtype is None:
             _dtypes.as_dtype(arr.dtype)  # rejects unsupported dtypes
             return arr
-    else:
-        arr = np.asarray(value)
-        if arr.dtype == np.float64 and dtype is None:
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"cannot convert {value!r} to a tensor of dtype {dtype.name}")
+        return arr.astype(dtype.as_numpy_dtype, copy=False)
+    arr = np.asarray(value)
+    if dtype is None:
+        if arr.dtype == np.float64:
             return arr.astype(np.float32)
-        if arr.dtype.kind in "iu" and dtype is None:
+        if arr.dtype.kind in "iu":
             if arr.size and (arr.max() > np.iinfo(np.int32).max or arr.min() < np.iinfo(np.int32).min):
                 return arr.astype(np.int64)
             return arr.astype(np.int32)
-        if dtype is None:
-            _dtypes.as_dtype(arr.dtype)
-            return arr
+        _dtypes.as_dtype(arr.dtype)
+        return arr
     if arr.dtype.kind == "f" and (dtype.is_integer or dtype.is_bool):
         if not np.all(np.mod(arr, 1) == 0):
             raise TypeError(f"cannot convert {value!r} to a tensor of dtype {dtype.name}")
@@ -97,48 +111,61 @@ def _contains_tensor(value):
 
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
-    """Returns `value` as a Tensor (or the Variable itself). Python values become local
-    constants; `dtype_hint` is used for Python values when they fit it."""
+    """Returns `value` as a Tensor; a Variable is read (an Identity op, recorded by active
+    tapes like any read). Python values become local constants; with `dtype_hint` they take
+    that dtype where TensorFlow would (see _operand), else their own."""
     if isinstance(value, _Ops):
         if dtype is not None and _dtypes.as_dtype(dtype) is not value.dtype:
             raise ValueError(f"tensor has dtype {value.dtype.name}, not {_dtypes.as_dtype(dtype).name}")
-        return value
+        return value if isinstance(value, Tensor) else value.value()
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
         from . import _ops
         return _ops.stack([convert_to_tensor(v, dtype=dtype, dtype_hint=dtype_hint) for v in value])
-    if type(value) in (float, int) and dtype is None and dtype_hint is not None:
-        # Scalars like the 2 in `y**2` recur in every iteration: reuse one constant per session.
-        key = (type(value), value, dtype_hint)
-        t = _SCALARS.get(key)
-        if t is None:
-            t = _SCALARS[key] = _convert(value, None, dtype_hint)
-            if len(_SCALARS) > 4096:
+    if dtype is None and dtype_hint is not None:
+        return _operand(value, _dtypes.as_dtype(dtype_hint), hint=True)
+    return Tensor._local(_to_numpy(value, dtype))
+
+
+def _fits(kind, dtype):
+    """Whether TensorFlow converts a Python value (of numpy kind `kind`) to `dtype`: ints and
+    bools widen to any number dtype, floats only to floats, nothing else to bool."""
+    if dtype.is_floating:
+        return kind in "biuf"
+    if dtype.is_integer:
+        return kind in "biu"
+    return kind == "b"
+
+
+def _operand(value, dtype, hint=False):
+    """`value` (not a tensor) as the operand of an op whose other input has `dtype`, converted
+    like TensorFlow does: numpy values are cast to `dtype` unchecked (`x * np.float64(2)` is
+    float32 for a float32 x), Python numbers and lists when they fit (`int_tensor * 2.5` is a
+    TypeError). With `hint` a misfit keeps its own dtype instead (TensorFlow's dtype_hint:
+    the op then reports the mismatch)."""
+    scalar = type(value) in (float, int)
+    if scalar:
+        # Scalars like the 2 in `y**2` recur in every iteration: reuse one constant.
+        t = _SCALARS.get((type(value), value, dtype))
+        if t is not None:
+            return t
+    elif isinstance(value, (np.ndarray, np.generic)):
+        return Tensor._local(_to_numpy(value, dtype))
+    elif isinstance(value, (list, tuple)) and _contains_tensor(value):
+        return convert_to_tensor(value, dtype_hint=dtype)
+    raw = np.asarray(value)
+    if _fits(raw.dtype.kind, dtype):
+        t = Tensor._local(raw.astype(dtype.as_numpy_dtype))
+        if scalar:
+            if len(_SCALARS) >= 4096:
                 _SCALARS.clear()
+            _SCALARS[(type(value), value, dtype)] = t
         return t
-    return _convert(value, dtype, dtype_hint)
+    if hint:
+        return Tensor._local(_to_numpy(value))
+    raise TypeError(f"Cannot convert {value!r} to a tensor of dtype {dtype.name}")
 
 
 _SCALARS = {}
-
-
-def _convert(value, dtype, dtype_hint):
-    if dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
-        hint = _dtypes.as_dtype(dtype_hint)
-        if hint.is_floating:
-            # Python numbers next to a float tensor take its dtype (the `x` in `x @ w`).
-            raw = np.asarray(value)
-            if raw.dtype.kind in "fiu":
-                return Tensor._local(raw.astype(hint.as_numpy_dtype))
-        try:
-            arr = _to_numpy(value, hint)
-            natural = _to_numpy(value)
-            if (natural.dtype.kind == "f" and not hint.is_floating) or \
-                    (natural.dtype.kind == "b") != hint.is_bool:
-                arr = natural
-            return Tensor._local(arr)
-        except TypeError:
-            pass
-    return Tensor._local(_to_numpy(value, dtype))
 
 
 def _attr(v):
@@ -237,20 +264,55 @@ def _value_setter(tensors):
 
 
 def _binary(op, a, b):
+    """`a op b` with TensorFlow's conversion of a non-tensor operand: it takes the dtype of the
+    other, a tensor's (see _operand); with no tensor, the first keeps its own dtype (tf.maximum
+    and the other ops called with two lists or numbers)."""
     if isinstance(a, _Ops):
         if not isinstance(b, _Ops):
-            b = convert_to_tensor(b, dtype_hint=a.dtype)
+            b = _operand(b, a.dtype)
+    elif isinstance(b, _Ops):
+        a = _operand(a, b.dtype)
     else:
-        a = convert_to_tensor(a, dtype_hint=b.dtype)
+        a = convert_to_tensor(a)
+        b = _operand(b, a.dtype)
     return run_op(op, [a, b])[0]
 
 
+def _add(x, y):
+    """`x + y` and tf.add: TensorFlow converts x on its own and y with x's dtype as a hint only,
+    so `int_tensor + 2.5` is the op's dtype error, not a TypeError like `int_tensor * 2.5`."""
+    if not isinstance(x, _Ops):
+        x = convert_to_tensor(x)
+    if not isinstance(y, _Ops):
+        y = _operand(y, x.dtype, hint=True)
+    return run_op("AddV2", [x, y])[0]
+
+
+def _truediv(x, y):
+    """`x / y` like TensorFlow's truediv: y takes x's dtype where it fits; integers are divided
+    as float64 (TensorFlow's table for int32/int64); bools and mixed dtypes are a TypeError."""
+    if not isinstance(x, _Ops):
+        x = convert_to_tensor(x)
+    if not isinstance(y, _Ops):
+        y = _operand(y, x.dtype, hint=True)
+    dt = x.dtype
+    if y.dtype is not dt:
+        raise TypeError(f"`x` and `y` must have the same dtype, got {dt!r} != {y.dtype!r}.")
+    if not dt.is_floating:
+        if not dt.is_integer:
+            raise TypeError(f"Invalid dtype {dt!r} in __truediv__")
+        x = run_op("Cast", [x], {"dtype": "float64"})[0]
+        y = run_op("Cast", [y], {"dtype": "float64"})[0]
+    return run_op("RealDiv", [x, y])[0]
+
+
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
-    """MatMul for rank-2 operands, BatchMatMulV2 for batched ones."""
+    """MatMul for rank-2 operands, BatchMatMulV2 for batched ones. Like TensorFlow, `a` keeps
+    its own dtype and `b` takes a's where it fits (`x @ np.ones((2, 1))` is float32)."""
     if not isinstance(a, _Ops):
-        a = convert_to_tensor(a, dtype_hint=b.dtype if isinstance(b, _Ops) else None)
+        a = convert_to_tensor(a)
     if not isinstance(b, _Ops):
-        b = convert_to_tensor(b, dtype_hint=a.dtype)
+        b = _operand(b, a.dtype, hint=True)
     ra = len(a._shape) if a._shape is not None else None
     rb = len(b._shape) if b._shape is not None else None
     if (ra is not None and ra > 2) or (rb is not None and rb > 2):
@@ -269,7 +331,7 @@ class _Ops:
     __array_priority__ = 100  # numpy defers `ndarray op tensor` to us
 
     def __add__(self, o):
-        return _binary("AddV2", self, o)
+        return _add(self, o)
 
     def __radd__(self, o):
         return _binary("AddV2", o, self)
@@ -287,10 +349,10 @@ class _Ops:
         return _binary("Mul", o, self)
 
     def __truediv__(self, o):
-        return _binary("RealDiv", self, o)
+        return _truediv(self, o)
 
     def __rtruediv__(self, o):
-        return _binary("RealDiv", o, self)
+        return _truediv(_operand(o, self.dtype), self)
 
     def __pow__(self, o):
         return _binary("Pow", self, o)
@@ -302,7 +364,8 @@ class _Ops:
         return matmul(self, o)
 
     def __rmatmul__(self, o):
-        return matmul(o, self)
+        # Reflected operators convert the other operand with this dtype (`x @ w`, x a list).
+        return matmul(_operand(o, self.dtype), self)
 
     def __neg__(self):
         return run_op("Neg", [self])[0]
@@ -320,24 +383,26 @@ class _Ops:
         return _binary("Greater", self, o)
 
     def __le__(self, o):
-        return _binary("Greater", self, o)._local_not()
+        return _binary("LessEqual", self, o)
 
     def __ge__(self, o):
-        return _binary("Less", self, o)._local_not()
+        return _binary("GreaterEqual", self, o)
 
     def __eq__(self, o):
         if o is None:
             return False
-        try:
-            return _binary("Equal", self, o)
-        except (TypeError, ValueError):
-            return NotImplemented
+        if not isinstance(o, _Ops):
+            o = _operand(o, self.dtype)  # a misfit (`bool_tensor == 1`) is a TypeError
+        a, b = self._shape, o._shape
+        if a is not None and b is not None and _shapes.broadcast(a, b) is None and \
+                None not in a and None not in b:
+            return Tensor._local(np.array(False))  # TensorFlow: incompatible shapes differ
+        return run_op("Equal", [self, o])[0]
 
     def __ne__(self, o):
         if o is None:
             return True
-        r = self.__eq__(o)
-        return r if r is NotImplemented else r._local_not()
+        return self.__eq__(o)._local_not()
 
     __hash__ = None  # like TensorFlow 2: elementwise ==; use .ref() as a key
 
@@ -382,6 +447,8 @@ class _Ops:
         return a.astype(dtype) if dtype is not None else a
 
     def __format__(self, spec):
+        # A variable formats as its text (TensorFlow's Variable has no __format__); Tensor
+        # formats its value.
         if spec:
             return format(self.numpy(), spec)
         return str(self)
@@ -532,6 +599,10 @@ class Tensor(_Ops):
         v = self._value
         return v[()] if v.ndim == 0 else v.copy()
 
+    def __format__(self, spec):
+        # TensorFlow formats the numpy value: f"{loss}" is "5.0", f"{loss:.3f}" is "5.000".
+        return format(np.asarray(self.numpy()), spec)
+
     @property
     def name(self):
         return self._ref or "Const"
@@ -650,13 +721,12 @@ class Variable(_Ops):
         step = pb.AssignStep(variable=self._ref_in(self._session, frame), mode=mode)
         cached = None
         if isinstance(value, _Ops) and value._value is None:
+            self._check_shape(mode, value._shape)
             step.from_ref = value._ref_in(self._session, frame)
         else:
             arr = value._value if isinstance(value, _Ops) else _to_numpy(value, self._dtype)
             arr = np.asarray(arr, dtype=self._dtype.as_numpy_dtype)
-            if arr.shape != self._shape:
-                raise ValueError(f"cannot assign a value of shape {arr.shape} to variable "
-                                 f"'{self._name}' of shape {self._shape}")
+            self._check_shape(mode, arr.shape)
             _wire.to_proto(arr, self._dtype, out=step.value)
             if mode == pb.ASSIGN_MODE_ASSIGN:
                 cached = arr.copy()
@@ -664,8 +734,28 @@ class Variable(_Ops):
                 cached = self._value + arr if mode == pb.ASSIGN_MODE_ADD else self._value - arr
                 cached = cached.astype(self._dtype.as_numpy_dtype)
         self._value = cached
-        self._session.enqueue(pb.Step(assign=step), frame, on_fail=self._poison)
+        self._session.enqueue(pb.Step(assign=step), frame, on_fail=self._assign_failed)
         return self
+
+    def _check_shape(self, mode, shape):
+        """TensorFlow's error for a value of another shape, raised before anything is queued
+        when the shape is known here: assign checks statically (ValueError), assign_add/_sub
+        in the kernel (InvalidArgumentError)."""
+        if shape is None or tuple(shape) == self._shape or None in shape:
+            return
+        if mode == pb.ASSIGN_MODE_ASSIGN:
+            raise ValueError(f"Cannot assign value to variable '{self._name}': Shape mismatch. "
+                             f"The variable shape {TensorShape(self._shape)}, and the assigned "
+                             f"value shape {TensorShape(shape)} are incompatible.")
+        raise _errors.InvalidArgumentError(
+            f"Cannot update variable with shape {list(self._shape)} using a Tensor with shape "
+            f"{list(shape)}, shapes must be equal.")
+
+    def _assign_failed(self, err):
+        # The assign did not run (it failed, or a step before it did): the server still holds
+        # the previous value, read again when needed. The error was raised by the flush; the
+        # variable stays usable, as in TensorFlow.
+        self._value = None
 
     def assign(self, value, use_locking=False, name=None, read_value=True):
         return self._assign(pb.ASSIGN_MODE_ASSIGN, value)

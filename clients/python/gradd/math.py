@@ -1,6 +1,7 @@
 """tf.math: the elementwise and reduction functions."""
-from ._ops import (abs, add, add_n, argmax, cos, divide, equal, exp, greater, less, log,  # noqa: F401
-                   log1p, maximum, minimum, multiply, negative, pow, reciprocal, reduce_max,
-                   reduce_mean, reduce_min, reduce_prod, reduce_sum, rsqrt, sigmoid, sin,
-                   softplus, sqrt, square, squared_difference, subtract, tanh, truediv)
+from ._ops import (abs, add, add_n, argmax, cos, divide, equal, exp, greater,  # noqa: F401
+                   greater_equal, less, less_equal, log, log1p, maximum, minimum, multiply,
+                   negative, pow, reciprocal, reduce_max, reduce_mean, reduce_min,
+                   reduce_prod, reduce_sum, rsqrt, sigmoid, sin, softplus, sqrt, square,
+                   squared_difference, subtract, tanh, truediv)
 from ._ops import log_softmax, softmax  # noqa: F401

@@ -1,2 +1,2 @@
-"""tf.keras, the part that gradient-tape code uses: layers.Dense and activations."""
-from . import activations, layers  # noqa: F401
+"""tf.keras, the part that gradient-tape code uses: layers.Dense, activations, initializers."""
+from . import activations, initializers, layers  # noqa: F401

@@ -1,22 +1,25 @@
 """tf.keras.layers.Dense."""
-import numpy as np
-
-from .. import _ops
-from .. import random as _random
+from .. import _dtypes, _ops
 from .._tensor import Variable, _Ops, convert_to_tensor
-from . import activations
+from . import activations, initializers
 
 
 class Layer:
-    """The minimal Keras Layer protocol: build on first call, trainable_variables."""
+    """The minimal Keras Layer protocol: build on first call (or an explicit build()),
+    trainable_variables, inputs cast to the layer's dtype."""
 
     def __init__(self, name=None, dtype="float32"):
         self.name = name or _unique(type(self).__name__.lower())
-        self.dtype = dtype
+        self._dtype = _dtypes.as_dtype(dtype)
+        self.dtype = self._dtype.name
         self.built = False
         self._weights = []
 
     def add_weight(self, name, shape, initializer, trainable=True):
+        if self.built:
+            raise ValueError("You cannot add new elements of state (variables or sub-layers) to "
+                             "a layer that is already built. All state must be created in the "
+                             "`__init__()` method or in the `build()` method.")
         value = initializer(tuple(shape))
         v = Variable(value, trainable=trainable, name=name)
         self._weights.append(v)
@@ -39,15 +42,24 @@ class Layer:
         return [w for w in self._weights if not w.trainable]
 
     def __call__(self, inputs, *args, **kwargs):
+        dtype = self._dtype
         if not isinstance(inputs, _Ops):
-            inputs = convert_to_tensor(inputs, dtype_hint=self.dtype)
+            inputs = convert_to_tensor(inputs, dtype_hint=dtype)
+        self._check_input(inputs.shape)
         if not self.built:
             self.build(inputs.shape)
             self.built = True
+        # Keras casts float inputs to the layer's dtype, and its matmul promotes int/bool ones
+        # to it: either way the layer computes in its dtype.
+        if inputs.dtype is not dtype:
+            inputs = _ops.cast(inputs, dtype)
         return self.call(inputs, *args, **kwargs)
 
+    def _check_input(self, shape):
+        """Raises Keras' ValueError for an input the layer does not accept (its input_spec)."""
+
     def build(self, input_shape):
-        pass
+        self.built = True
 
 
 _counts = {}
@@ -57,19 +69,6 @@ def _unique(base):
     n = _counts.get(base, 0)
     _counts[base] = n + 1
     return base if n == 0 else f"{base}_{n}"
-
-
-def glorot_uniform(shape, dtype="float32"):
-    fan_in, fan_out = shape[-2] if len(shape) > 1 else shape[0], shape[-1]
-    limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return _random.uniform(shape, -limit, limit, dtype=dtype)
-
-
-def zeros(shape, dtype="float32"):
-    return _ops.zeros(shape, dtype=dtype)
-
-
-_INITIALIZERS = {"glorot_uniform": glorot_uniform, "zeros": zeros}
 
 
 class Dense(Layer):
@@ -82,10 +81,20 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = _INITIALIZERS.get(kernel_initializer, kernel_initializer)
-        self.bias_initializer = _INITIALIZERS.get(bias_initializer, bias_initializer)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
         self.kernel = None
         self.bias = None
+
+    def _check_input(self, shape):
+        if len(shape) < 2:
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: "
+                             f"expected min_ndim=2, found ndim={len(shape)}. Full shape "
+                             f"received: {shape}")
+        if self.kernel is not None and shape[-1] not in (None, self.kernel.shape[0]):
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: "
+                             f"expected axis -1 of input shape to have value "
+                             f"{self.kernel.shape[0]}, but received input with shape {shape}")
 
     def build(self, input_shape):
         last = input_shape[-1]
@@ -94,6 +103,7 @@ class Dense(Layer):
         if self.use_bias:
             self.bias = self.add_weight("bias", (self.units,),
                                         lambda s: self.bias_initializer(s, dtype=self.dtype))
+        self.built = True
 
     def call(self, inputs):
         rank = len(inputs.shape)
