@@ -1,5 +1,5 @@
 """Behaviour pinned to TensorFlow 2.21's, one test per difference found by
-scripts/client_vs_tf.py (repros in its REAL list). Every expected value, dtype and exception
+scripts/client_vs_tf (repros in its REAL list). Every expected value, dtype and exception
 class here is what TensorFlow 2.21 gives for the same code (checked by running these tests with
 `tf` = tensorflow; tests named test_gradd_* check gradd-only details on top).
 
