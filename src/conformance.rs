@@ -275,6 +275,7 @@ fn convert(st: &J) -> Result<(pb::Step, Expect), String> {
                 tape: s(st, "tape"),
                 persistent,
                 watch_accessed_variables: wav,
+                reenter: false,
             }),
             Expect::Nothing,
         )

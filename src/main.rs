@@ -167,23 +167,29 @@ fn init_logs(format: &str, filter: &str) -> tracing_appender::non_blocking::Work
     guard
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or SIGINT (Ctrl-C). The handlers are installed here, before the server
+/// listens, not when the future is first polled: a signal that arrived before that poll would
+/// otherwise kill the process without a graceful shutdown, and an installation that fails is
+/// an error at start-up rather than a server that ignores SIGTERM.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()> + Send + 'static, String> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut term, mut int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let install = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| format!("cannot install the {name} handler: {e}"))
+        };
+        (
+            install(SignalKind::terminate(), "SIGTERM")?,
+            install(SignalKind::interrupt(), "SIGINT")?,
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }
 
 fn read(path: &str) -> Result<Vec<u8>, String> {
@@ -240,6 +246,7 @@ fn config(a: &ServeArgs) -> Result<ServiceConfig, String> {
 async fn run_serve(a: ServeArgs) -> Result<(), String> {
     let _log_flush = init_logs(&a.log_format, &a.log);
     let cfg = config(&a)?;
+    let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(a.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", a.addr))?;
@@ -253,7 +260,7 @@ async fn run_serve(a: ServeArgs) -> Result<(), String> {
     };
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(addr = %local, tls = cfg.tls.is_some(), auth = cfg.tokens.is_some(), "gradd listening");
-    serve_with(listener, metrics, cfg, shutdown_signal())
+    serve_with(listener, metrics, cfg, shutdown)
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!("gradd stopped");

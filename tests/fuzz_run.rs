@@ -197,6 +197,7 @@ fn step() -> BoxedStrategy<pb::Step> {
                 tape,
                 persistent,
                 watch_accessed_variables: w,
+                reenter: false,
             })
         }),
         1 => (tape_name(), names()).prop_map(|(tape, refs)| K::Watch(pb::WatchStep { tape, refs })),

@@ -114,3 +114,44 @@ fn an_untracked_target_source_is_none_once_a_recorded_op_consumed_it() {
     assert!(close(&p.gradient(&["a", "d"], &["a"])[0], &[1.0]));
     assert!(close(&p.gradient(&["a", "k"], &["a"])[0], &[1.0]));
 }
+
+/// A tape entered again (TapeStep.reenter, TensorFlow's second `with tape:`) records on top of
+/// what it recorded while it has not computed its gradient; a used non-persistent tape starts
+/// afresh. TF 2.21: y = 3x in the first block, z = 5x in the second, gradients 3 and 5.
+#[test]
+fn a_reentered_tape_records_again_until_it_is_used() {
+    let reenter = |p: &mut Prog| {
+        (p.0)
+            .run_step(Step::Reenter {
+                tape: "t".into(),
+                persistent: false,
+                watch_accessed_variables: true,
+            })
+            .expect("reenter");
+    };
+    let mut p = Prog::new(true);
+    p.constant("x", &[2.0]);
+    p.constant("three", &[3.0]);
+    p.constant("five", &[5.0]);
+    p.watch("x");
+    p.op("Mul", &["x", "three"], "y");
+    p.stop();
+    reenter(&mut p);
+    p.op("Mul", &["x", "five"], "z");
+    p.stop();
+    assert!(close(&p.gradient(&["y"], &["x"])[0], &[3.0]));
+    assert!(close(&p.gradient(&["z"], &["x"])[0], &[5.0]));
+
+    // Non-persistent: once used, re-entering gives a new tape that watches nothing yet.
+    let mut q = Prog::new(false);
+    q.constant("x", &[2.0]);
+    q.constant("five", &[5.0]);
+    q.watch("x");
+    q.op("Mul", &["x", "five"], "y");
+    q.stop();
+    assert!(close(&q.gradient(&["y"], &["x"])[0], &[5.0]));
+    reenter(&mut q);
+    q.op("Mul", &["x", "five"], "z");
+    q.stop();
+    assert_eq!(q.gradient(&["z"], &["x"])[0], None);
+}

@@ -82,14 +82,12 @@ KNOWN = {
 
 # The differences judged to be gradd bugs, by minimal repro (written to /tmp/client_repro/ by
 # the session that added this script; the names say what each is). Fixed ones are removed from
-# this list and pinned by clients/python/tests/test_tf_compat.py: 01-07 and 09-20 (numpy operand
-# dtypes, Dense casts/build/initializers/input checks, int truediv, <=/>= with NaN, format,
+# this list and pinned by clients/python/tests/test_tf_compat.py: 01-20 (re-entered tapes,
+# numpy operand dtypes, Dense casts/build/initializers/input checks, int truediv, <=/>= with NaN, format,
 # binary functions on lists, batch_jacobian zeros and shape checks, failed assigns, second
 # gradient RuntimeError, convert_to_tensor(variable), TensorShape slices, the Enum, index and
 # assign exception classes, TypeError for Python values that do not fit).
-REAL = {
-    "08_reentered_persistent_tape_forgets": ("tape_reenter_persistent_accumulates",),
-}
+REAL = {}
 
 
 def _repro_of(name):

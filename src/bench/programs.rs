@@ -81,6 +81,7 @@ fn tape_and_gradient(ops: Vec<pb::Step>, sources: &[&str], fetch: bool) -> Vec<p
         tape: "t".into(),
         persistent: false,
         watch_accessed_variables: None,
+        reenter: false,
     }))];
     steps.extend(ops);
     steps.push(step(pb::step::Kind::Stop(pb::TapeRef { tape: "t".into() })));

@@ -232,11 +232,26 @@ pub fn step_from_pb(s: pb::Step, limits: DecodeLimits) -> Result<Step> {
             tape,
             persistent,
             watch_accessed_variables,
-        }) => Step::Tape {
-            tape: nonempty(tape, "tape name")?,
-            persistent,
-            watch_accessed_variables: watch_accessed_variables.unwrap_or(true),
-        },
+            reenter,
+        }) => {
+            let (tape, watch_accessed_variables) = (
+                nonempty(tape, "tape name")?,
+                watch_accessed_variables.unwrap_or(true),
+            );
+            if reenter {
+                Step::Reenter {
+                    tape,
+                    persistent,
+                    watch_accessed_variables,
+                }
+            } else {
+                Step::Tape {
+                    tape,
+                    persistent,
+                    watch_accessed_variables,
+                }
+            }
+        }
         K::Watch(pb::WatchStep { tape, refs }) => Step::Watch { tape, refs },
         K::Op(pb::OpStep {
             op,

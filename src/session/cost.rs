@@ -76,6 +76,7 @@ impl Session {
             Step::Variable { .. }
             | Step::Constant { .. }
             | Step::Tape { .. }
+            | Step::Reenter { .. }
             | Step::Watch { .. }
             | Step::Stop { .. }
             | Step::Pause { .. }

@@ -39,6 +39,12 @@ impl Recorder {
         id
     }
 
+    /// Makes a tape the innermost recording one again (re-entering its context).
+    pub fn activate(&mut self, id: u64) {
+        self.active.retain(|&t| t != id);
+        self.active.push(id);
+    }
+
     pub fn remove_tape(&mut self, id: u64) {
         self.tapes.remove(&id);
         self.active.retain(|&t| t != id);

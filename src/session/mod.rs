@@ -136,6 +136,25 @@ impl Session {
                 self.bind(name.clone(), Slot::Tensor(h.clone()));
                 Ok(one(name, Some(h.value), false))
             }
+            Step::Reenter {
+                tape,
+                persistent,
+                watch_accessed_variables,
+            } => {
+                if let Some(&id) = self.tape_ids.get(&tape)
+                    && let Ok(t) = self.rec.tape_mut(id)
+                    && !t.consumed
+                {
+                    t.paused = false;
+                    self.rec.activate(id);
+                    return Ok(StepOutput::default());
+                }
+                self.run_step(Step::Tape {
+                    tape,
+                    persistent,
+                    watch_accessed_variables,
+                })
+            }
             Step::Tape {
                 tape,
                 persistent,

@@ -32,6 +32,12 @@ pub enum Step {
         persistent: bool,
         watch_accessed_variables: bool,
     },
+    /// TapeStep with `reenter`: the tape records again if it can, else as `Tape`.
+    Reenter {
+        tape: String,
+        persistent: bool,
+        watch_accessed_variables: bool,
+    },
     Watch {
         tape: String,
         refs: Vec<String>,
@@ -101,7 +107,7 @@ impl Step {
         match self {
             Step::Variable { .. } => "variable",
             Step::Constant { .. } => "constant",
-            Step::Tape { .. } => "tape",
+            Step::Tape { .. } | Step::Reenter { .. } => "tape",
             Step::Watch { .. } => "watch",
             Step::Op { .. } => "op",
             Step::Stop { .. } => "stop",
@@ -124,6 +130,7 @@ impl Step {
         match self {
             Step::Variable { name, .. } | Step::Constant { name, .. } => name.clone(),
             Step::Tape { tape, .. }
+            | Step::Reenter { tape, .. }
             | Step::Watch { tape, .. }
             | Step::Stop { tape }
             | Step::Pause { tape }

@@ -87,6 +87,7 @@ pub fn tape(name: &str, persistent: bool) -> pb::Step {
         tape: name.into(),
         persistent,
         watch_accessed_variables: None,
+        reenter: false,
     }))
 }
 

@@ -108,11 +108,13 @@ def constant_step(ref, tensor_bytes):
     return _len(b"\x12", _len(b"\x0a", ref.encode()) + _len(b"\x12", tensor_bytes))
 
 
-def tape_step(tape, persistent, watch_accessed_variables):
+def tape_step(tape, persistent, watch_accessed_variables, reenter=False):
     body = _len(b"\x0a", tape.encode())
     if persistent:
         body += b"\x10\x01"
     body += b"\x18\x01" if watch_accessed_variables else b"\x18\x00"
+    if reenter:
+        body += b"\x20\x01"
     return _len(b"\x1a", body)
 
 

@@ -142,8 +142,17 @@ class GradientTape:
             raise ValueError("Tape is still recording, This can happen if you try to "
                              "re-enter an already-active tape.")
         session = get_session()
+        if self._name is not None and self._session is session and self._error is None and \
+                not (self._consumed and not self._persistent):
+            # TensorFlow's re-entry: a tape that has not computed its gradient (persistent, or
+            # not yet used) records again, on top of what it recorded.
+            self._entered, self._exited, self._paused = True, False, False
+            session.enqueue(_enc.tape_step(self._name, self._persistent, self._wav, reenter=True),
+                            user_frame(), on_result=self._created, on_fail=self._poison)
+            session._active_tapes.append(self)
+            return self
         if self._name is not None:
-            # Re-entered: the server's tape under the old name is unreachable from here on.
+            # A new tape: the server's tape under the old name is unreachable from here on.
             self._session.release(tape=self._name)
         self._session = session
         self._name = session.new_ref("tape")

@@ -54,9 +54,11 @@ def test_op_step_with_attrs_and_quiet():
 def test_tape_stop_fetch_release_constant_steps():
     for persistent in (False, True):
         for wav in (False, True):
-            t = parse_step(_enc.tape_step("tape7", persistent, wav)).tape
-            assert (t.tape, t.persistent, t.watch_accessed_variables) == ("tape7", persistent, wav)
-            assert t.HasField("watch_accessed_variables")
+            for reenter in (False, True):
+                t = parse_step(_enc.tape_step("tape7", persistent, wav, reenter)).tape
+                assert (t.tape, t.persistent, t.watch_accessed_variables, t.reenter) == \
+                    ("tape7", persistent, wav, reenter)
+                assert t.HasField("watch_accessed_variables")
     assert parse_step(_enc.stop_step("tape7")).stop.tape == "tape7"
     assert list(parse_step(_enc.fetch_step(["a", "b"])).fetch.refs) == ["a", "b"]
     r = parse_step(_enc.release_step(["t1", "t2"], ["tape3"])).release

@@ -439,3 +439,28 @@ def test_dense_input_checks(tf):
     layer.build((None, 3))
     with pytest.raises(ValueError, match="expected axis -1"):
         layer(tf.ones((1, 2)))
+
+
+# -- 8. a tape entered again records on top of what it recorded --------------------------------
+
+def test_reentered_tape_continues_until_used(tf):
+    x = tf.Variable(2.0)
+    tape = tf.GradientTape(persistent=True)
+    with tape:
+        y = x * 3
+    with tape:
+        z = x * 5
+    values(tape.gradient(y, x), tf.float32, 3.0)
+    values(tape.gradient(z, x), tf.float32, 5.0)
+    # A non-persistent tape used once starts afresh when entered again.
+    t2 = tf.GradientTape()
+    with t2:
+        a = x * 3
+    values(t2.gradient(a, x), tf.float32, 3.0)
+    with t2:
+        b = x * 7
+    values(t2.gradient(b, x), tf.float32, 7.0)
+    with pytest.raises(ValueError):
+        with tape:
+            with tape:
+                pass

@@ -171,14 +171,16 @@ class ConstantStep(_message.Message):
     def __init__(self, ref: _Optional[str] = ..., value: _Optional[_Union[Tensor, _Mapping]] = ...) -> None: ...
 
 class TapeStep(_message.Message):
-    __slots__ = ("tape", "persistent", "watch_accessed_variables")
+    __slots__ = ("tape", "persistent", "watch_accessed_variables", "reenter")
     TAPE_FIELD_NUMBER: _ClassVar[int]
     PERSISTENT_FIELD_NUMBER: _ClassVar[int]
     WATCH_ACCESSED_VARIABLES_FIELD_NUMBER: _ClassVar[int]
+    REENTER_FIELD_NUMBER: _ClassVar[int]
     tape: str
     persistent: bool
     watch_accessed_variables: bool
-    def __init__(self, tape: _Optional[str] = ..., persistent: _Optional[bool] = ..., watch_accessed_variables: _Optional[bool] = ...) -> None: ...
+    reenter: bool
+    def __init__(self, tape: _Optional[str] = ..., persistent: _Optional[bool] = ..., watch_accessed_variables: _Optional[bool] = ..., reenter: _Optional[bool] = ...) -> None: ...
 
 class TapeRef(_message.Message):
     __slots__ = ("tape",)
