@@ -164,7 +164,8 @@ class _Ones:  # the recorder draws the outer tape's weights from rng.uniform: ma
 
 
 SV.rng = _Ones()
-SV.ograd = lambda shape, dt: np.ones(shape, dt)
+OG = [1.0]  # the output gradient of the case being recorded
+SV.ograd = lambda shape, dt: np.full(shape, OG[0], dt)
 inf, nan, F64 = np.inf, np.nan, np.float64
 A = np.array
 SPECIAL = [
@@ -190,8 +191,17 @@ SPECIAL = [
     ("argmax_nan_first", "ArgMax", [A([nan, 1.0, 2.0], F32)], {"axis": 0}, False),
     ("reshape_0x3_to_0_m1", "Reshape", [np.zeros((0, 3), F32)], {"shape": [0, -1]}, False),
     ("reshape_2x0x3_to_m1_0", "Reshape", [np.zeros((2, 0, 3), F64)], {"shape": [-1, 0]}, False),
+    # An incoming gradient of 0 gives 0 through Sqrt/Rsqrt/Reciprocal, even at inf or NaN.
+    ("sqrt_0_zero_og", "Sqrt", [A([0.0], F32)], {}, False, 0.0),
+    ("rsqrt_neg_zero_og", "Rsqrt", [A([-1.0], F64)], {}, False, 0.0),
+    ("reciprocal_0_zero_og", "Reciprocal", [A([0.0], F32)], {}, False, 0.0),
+    ("log_0_second_zero_og", "Log", [A([0.0], F64)], {}, True, 0.0),
+    ("sqrt_second", "Sqrt", [A([0.5, 2.0], F64)], {}, True),
+    ("rsqrt_second", "Rsqrt", [A([0.5, 2.0], F32)], {}, True),
+    ("reciprocal_second", "Reciprocal", [A([-0.5, 2.0], F64)], {}, True),
 ]
-for name, op, xs, attrs, second in SPECIAL:
+for name, op, xs, attrs, second, *og in SPECIAL:
+    OG[0] = og[0] if og else 1.0
     SV.CASES.clear()
     SV.run(op, name, xs, attrs, second)
     for c in SV.CASES:

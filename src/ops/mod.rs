@@ -15,6 +15,7 @@ pub mod reduce;
 mod registry;
 pub mod shape;
 pub mod unary;
+mod unary_grad;
 
 pub use attrs::{Attr, AttrMap, Attrs};
 pub use registry::{OpSpec, build, markdown_table, spec, specs};

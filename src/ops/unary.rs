@@ -2,6 +2,7 @@
 //! whichever TensorFlow uses.
 
 use super::fast::{self, Un};
+use super::unary_grad::{Of, power_grad};
 use super::{Attrs, GradArgs, Graph, Handle, Op, binary, misc, run1, scalar};
 use crate::error::Result;
 use crate::tensor::{Arith, Tensor};
@@ -164,35 +165,24 @@ impl Op for Unary {
                 let t = binary::mul(g, x, &two)?;
                 binary::mul(g, &gr, &t)?
             }
-            // d sqrt(x) = 0.5 / y
-            Kind::Sqrt => {
-                let half = scalar(g, dt, 0.5);
-                let t = binary::div(g, &half, y)?;
-                binary::mul(g, &gr, &t)?
-            }
-            // d x^-1/2 = -0.5 y^3
-            Kind::Rsqrt => {
-                let c = scalar(g, dt, -0.5);
-                let y2 = square(g, y)?;
-                let y3 = binary::mul(g, &y2, y)?;
-                let t = binary::mul(g, &c, &y3)?;
-                binary::mul(g, &gr, &t)?
-            }
-            // d 1/x = -y^2
-            Kind::Reciprocal => {
-                let y2 = square(g, y)?;
-                let t = binary::mul(g, &gr, &y2)?;
-                neg(g, &t)?
-            }
+            // d sqrt(x) = 0.5 / y; d rsqrt(x) = -0.5 y^3; d 1/x = -y^2, each 0 where g is 0
+            // (TensorFlow's SqrtGrad, RsqrtGrad and ReciprocalGrad).
+            Kind::Sqrt => power_grad(g, Of::Sqrt, y, &gr)?,
+            Kind::Rsqrt => power_grad(g, Of::Rsqrt, y, &gr)?,
+            Kind::Reciprocal => power_grad(g, Of::Reciprocal, y, &gr)?,
             // d e^x = y
             Kind::Exp => binary::mul(g, &gr, y)?,
-            // d log x = 1/x
-            Kind::Log => binary::div(g, &gr, x)?,
-            // d log(1+x) = 1/(1+x)
+            // d log x = 1/x and d log(1+x) = 1/(1+x), as g * Reciprocal (TensorFlow's form: its
+            // second derivative goes through ReciprocalGrad, 0 where the gradient is 0)
+            Kind::Log => {
+                let r = run1(g, Unary(Kind::Reciprocal), &[x])?;
+                binary::mul(g, &gr, &r)?
+            }
             Kind::Log1p => {
                 let one = scalar(g, dt, 1.0);
                 let xp1 = binary::add(g, &one, x)?;
-                binary::div(g, &gr, &xp1)?
+                let r = run1(g, Unary(Kind::Reciprocal), &[&xp1])?;
+                binary::mul(g, &gr, &r)?
             }
             // d |x| = sign(x)
             Kind::Abs => {

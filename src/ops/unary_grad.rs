@@ -1,0 +1,123 @@
+//! TensorFlow's SqrtGrad, RsqrtGrad and ReciprocalGrad: the gradients of Sqrt, Rsqrt and
+//! Reciprocal as ops of their own, because TensorFlow's kernels return 0 wherever the incoming
+//! gradient is 0, even where the local derivative is infinite or NaN (`sqrt(x)` at 0 behind a
+//! Relu that is off, say). Composed from Mul and Div they would give 0 * inf = NaN there. Each
+//! one's own gradient is TensorFlow's (`_SqrtGradGrad` and friends in math_grad.py), so second
+//! derivatives match too. Internal, not in the registry.
+
+use super::unary::square;
+use super::{GradArgs, Graph, Handle, Op, binary, run1, scalar};
+use crate::error::Result;
+use crate::tensor::Tensor;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Of {
+    Sqrt,
+    Rsqrt,
+    Reciprocal,
+}
+
+/// `(y, dy) -> dx` for y = sqrt(x), rsqrt(x) or 1/x.
+#[derive(Debug)]
+pub struct PowerGrad(pub Of);
+
+/// Runs the gradient op of `of` on the graph: inputs the forward output `y` and `dy`.
+pub fn power_grad(g: &mut dyn Graph, of: Of, y: &Handle, dy: &Handle) -> Result<Handle> {
+    run1(g, PowerGrad(of), &[y, dy])
+}
+
+fn kernel<T: num_traits::Float>(of: Of, y: T, dy: T) -> T {
+    if dy == T::zero() {
+        return T::zero();
+    }
+    let half = T::from(0.5).unwrap_or_else(T::zero);
+    match of {
+        Of::Sqrt => half * dy / y,
+        Of::Rsqrt => -half * (dy * y) * (y * y),
+        Of::Reciprocal => -dy * y * y,
+    }
+}
+
+impl Op for PowerGrad {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            Of::Sqrt => "SqrtGrad",
+            Of::Rsqrt => "RsqrtGrad",
+            Of::Reciprocal => "ReciprocalGrad",
+        }
+    }
+
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let (y, dy) = (inputs[0], inputs[1]);
+        let op = self.name();
+        if y.shape() != dy.shape() {
+            return Err(crate::invalid!(
+                "{op}: shapes {:?} and {:?} differ",
+                y.shape(),
+                dy.shape()
+            ));
+        }
+        let of = self.0;
+        let out = match (y, dy) {
+            (Tensor::F32(a), Tensor::F32(b)) => Tensor::F32(
+                ndarray::Zip::from(a)
+                    .and(b)
+                    .map_collect(|&y, &d| kernel(of, y, d))
+                    .into_shared(),
+            ),
+            (Tensor::F64(a), Tensor::F64(b)) => Tensor::F64(
+                ndarray::Zip::from(a)
+                    .and(b)
+                    .map_collect(|&y, &d| kernel(of, y, d))
+                    .into_shared(),
+            ),
+            _ => return Err(super::dtype_error(op, y, dy)),
+        };
+        Ok(vec![out])
+    }
+
+    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
+        let (y, dy, out) = (&a.inputs[0], &a.inputs[1], &a.outputs[0]);
+        let gg = a.grad(g, 0)?;
+        let dt = y.dtype();
+        let (d_y, d_dy) = match self.0 {
+            // out = 0.5 dy / y: w.r.t. y, -(gg / y) * out; w.r.t. dy, 0.5 gg / y.
+            Of::Sqrt => {
+                let ga = binary::div(g, &gg, y)?;
+                let d_y = a.needs(0).then(|| -> Result<Handle> {
+                    let m = binary::mul(g, &ga, out)?;
+                    super::unary::neg(g, &m)
+                });
+                let d_dy = a.needs(1).then(|| {
+                    let half = scalar(g, dt, 0.5);
+                    binary::mul(g, &half, &ga)
+                });
+                (d_y.transpose()?, d_dy.transpose()?)
+            }
+            // out = -0.5 dy y^3: w.r.t. y = -1.5 gg dy y^2; w.r.t. dy = RsqrtGrad(y, gg).
+            Of::Rsqrt => {
+                let d_y = a.needs(0).then(|| -> Result<Handle> {
+                    let c = scalar(g, dt, -1.5);
+                    let t = binary::mul(g, &c, &gg)?;
+                    let t = binary::mul(g, &t, dy)?;
+                    let y2 = square(g, y)?;
+                    binary::mul(g, &t, &y2)
+                });
+                let d_dy = a.needs(1).then(|| power_grad(g, Of::Rsqrt, y, &gg));
+                (d_y.transpose()?, d_dy.transpose()?)
+            }
+            // out = -dy y^2: w.r.t. y = -2 gg dy y; w.r.t. dy = ReciprocalGrad(y, gg).
+            Of::Reciprocal => {
+                let d_y = a.needs(0).then(|| -> Result<Handle> {
+                    let c = scalar(g, dt, -2.0);
+                    let t = binary::mul(g, &gg, &c)?;
+                    let t = binary::mul(g, &t, dy)?;
+                    binary::mul(g, &t, y)
+                });
+                let d_dy = a.needs(1).then(|| power_grad(g, Of::Reciprocal, y, &gg));
+                (d_y.transpose()?, d_dy.transpose()?)
+            }
+        };
+        Ok(vec![d_y, d_dy])
+    }
+}
