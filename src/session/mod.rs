@@ -347,28 +347,27 @@ impl Session {
     /// target: a trainable one is then watched by the tape (if it watches accessed variables,
     /// recording or not: the tape records for the call) and by the other recording tapes.
     fn jacobian_target(&mut self, tid: u64, name: &str) -> Result<Handle> {
-        let (h, var) = self.resolve(name)?;
-        if let Some(var) = var
-            && self.vars.get(&h.id).is_some_and(|v| v.trainable)
+        let h = self.handle(name)?;
+        self.variable_read(h.id);
+        if let Some(v) = self.vars.get(&h.id)
+            && v.trainable
         {
-            self.rec.variable_accessed(h.id, &var);
             let t = self.rec.tape_mut(tid)?;
             if t.watch_accessed_variables && !t.consumed {
-                t.watch_variable(h.id, &var);
+                t.watch_variable(h.id, &v.name);
             }
         }
         Ok(h)
     }
 
-    /// A read of a variable outside an op (an assign's target or source): a trainable one is
+    /// A read of a variable (an op's input, an assign's target or source): a trainable one is
     /// watched by the recording tapes that watch accessed variables (TensorFlow's
-    /// `variable_accessed`).
+    /// `variable_accessed`). Any other ref is no variable: nothing happens.
     fn variable_read(&mut self, id: TensorId) {
         if let Some(v) = self.vars.get(&id)
             && v.trainable
         {
-            let name = v.name.clone();
-            self.rec.variable_accessed(id, &name);
+            self.rec.variable_accessed(id, &v.name);
         }
     }
 
@@ -387,13 +386,7 @@ impl Session {
         let mut handles: SmallVec<[Handle; 4]> = SmallVec::with_capacity(inputs.len());
         for r in inputs {
             let h = self.handle(r)?;
-            // Reading a trainable variable watches it on every recording tape that watches
-            // accessed variables (TensorFlow's variable_accessed).
-            if let Some(v) = self.vars.get(&h.id)
-                && v.trainable
-            {
-                self.rec.variable_accessed(h.id, &v.name);
-            }
+            self.variable_read(h.id);
             handles.push(h);
         }
         let refs: SmallVec<[&Handle; 4]> = handles.iter().collect();
