@@ -114,10 +114,14 @@ impl Tensor {
             (Tensor::F64(a), DType::F32) => Tensor::F32(a.mapv(|v| v as f32).into_shared()),
             (Tensor::I32(a), DType::I64) => Tensor::I64(a.mapv(|v| v as i64).into_shared()),
             (Tensor::I64(a), DType::I32) => Tensor::I32(a.mapv(|v| v as i32).into_shared()),
-            (Tensor::F32(a), DType::I32) => Tensor::I32(a.mapv(|v| float_to_i32(v as f64)).into_shared()),
-            (Tensor::F64(a), DType::I32) => Tensor::I32(a.mapv(float_to_i32).into_shared()),
-            (Tensor::F32(a), DType::I64) => Tensor::I64(a.mapv(|v| float_to_i64(v as f64)).into_shared()),
-            (Tensor::F64(a), DType::I64) => Tensor::I64(a.mapv(float_to_i64).into_shared()),
+            (Tensor::F32(a), DType::I32) => {
+                Tensor::I32(a.mapv(|v| float_to_int::<i32>(v as f64)).into_shared())
+            }
+            (Tensor::F64(a), DType::I32) => Tensor::I32(a.mapv(float_to_int::<i32>).into_shared()),
+            (Tensor::F32(a), DType::I64) => {
+                Tensor::I64(a.mapv(|v| float_to_int::<i64>(v as f64)).into_shared())
+            }
+            (Tensor::F64(a), DType::I64) => Tensor::I64(a.mapv(float_to_int::<i64>).into_shared()),
             (t, DType::Bool) => {
                 let v = t.to_f64_vec().into_iter().map(|x| x != 0.0).collect::<Vec<_>>();
                 Tensor::Bool(
@@ -256,25 +260,16 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
     Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)))
 }
 
-/// Float to int32 as TensorFlow's Cast on x86 (the truncating conversion instruction): NaN,
-/// infinities and values out of range give the "integer indefinite" i32::MIN, where Rust's `as`
-/// would saturate.
-fn float_to_i32(v: f64) -> i32 {
+/// Float to int32/int64 as TensorFlow's Cast on x86 (the truncating conversion instruction):
+/// NaN, infinities and values out of range give the "integer indefinite" MIN, where Rust's
+/// `as` would saturate. The range is [MIN, -MIN), both ends exact as f64.
+fn float_to_int<T: num_traits::PrimInt>(v: f64) -> T {
+    let lo = T::min_value().to_f64().unwrap_or(f64::MIN);
     let t = v.trunc();
-    if (-2147483648.0..2147483648.0).contains(&t) {
-        t as i32
+    if (lo..-lo).contains(&t) {
+        T::from(t).unwrap_or_else(T::min_value)
     } else {
-        i32::MIN
-    }
-}
-
-/// Float to int64 as TensorFlow's Cast on x86: see `float_to_i32`.
-fn float_to_i64(v: f64) -> i64 {
-    let t = v.trunc();
-    if (-9223372036854775808.0..9223372036854775808.0).contains(&t) {
-        t as i64
-    } else {
-        i64::MIN
+        T::min_value()
     }
 }
 
