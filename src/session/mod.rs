@@ -1,7 +1,9 @@
 //! Session: everything one client holds (refs, variables, tapes) and the executor that runs
 //! steps on it. A session is used by one request at a time (the store serializes access).
 
+mod assign;
 mod cost;
+mod differentiate;
 mod graph;
 mod step;
 pub mod store;
@@ -343,34 +345,6 @@ impl Session {
         }
     }
 
-    /// A jacobian's target. TensorFlow reshapes it on the tape first, which reads a variable
-    /// target: a trainable one is then watched by the tape (if it watches accessed variables,
-    /// recording or not: the tape records for the call) and by the other recording tapes.
-    fn jacobian_target(&mut self, tid: u64, name: &str) -> Result<Handle> {
-        let h = self.handle(name)?;
-        self.variable_read(h.id);
-        if let Some(v) = self.vars.get(&h.id)
-            && v.trainable
-        {
-            let t = self.rec.tape_mut(tid)?;
-            if t.watch_accessed_variables && !t.consumed {
-                t.watch_variable(h.id, &v.name);
-            }
-        }
-        Ok(h)
-    }
-
-    /// A read of a variable (an op's input, an assign's target or source): a trainable one is
-    /// watched by the recording tapes that watch accessed variables (TensorFlow's
-    /// `variable_accessed`). Any other ref is no variable: nothing happens.
-    fn variable_read(&mut self, id: TensorId) {
-        if let Some(v) = self.vars.get(&id)
-            && v.trainable
-        {
-            self.rec.variable_accessed(id, &v.name);
-        }
-    }
-
     fn handles(&self, names: &[String]) -> Result<Vec<Handle>> {
         names.iter().map(|n| self.handle(n)).collect()
     }
@@ -413,127 +387,6 @@ impl Session {
         Ok(out)
     }
 
-    /// Checks the tape can compute a gradient and leaves its context if it is non-persistent
-    /// (TensorFlow pops a non-persistent tape that computes a gradient inside its context).
-    fn begin_gradient(
-        &mut self,
-        tid: u64,
-        name: &str,
-    ) -> Result<(Vec<std::sync::Arc<tape::Entry>>, HashSet<TensorId>)> {
-        let t = self.rec.tape(tid)?;
-        if t.consumed {
-            return Err(Error::FailedPrecondition(format!(
-                "tape {name:?} already computed its gradient: a non-persistent tape can compute \
-                 one set of gradients (or jacobians); start it with persistent=true to reuse it"
-            )));
-        }
-        let persistent = t.persistent;
-        let snap = t.snapshot();
-        if !persistent {
-            self.rec.deactivate(tid);
-        }
-        Ok(snap)
-    }
-
-    fn end_gradient(&mut self, tid: u64) {
-        if let Ok(t) = self.rec.tape_mut(tid)
-            && !t.persistent
-        {
-            t.consume();
-        }
-    }
-
-    fn bind_results(
-        &mut self,
-        grads: Vec<Option<Handle>>,
-        sources: &[String],
-        outputs: &[String],
-        fetch: bool,
-    ) -> Result<StepOutput> {
-        if outputs.len() > grads.len() {
-            return Err(invalid!(
-                "{} output refs for {} results",
-                outputs.len(),
-                grads.len()
-            ));
-        }
-        let mut out = StepOutput::default();
-        for (i, gr) in grads.into_iter().enumerate() {
-            let name = outputs.get(i).cloned().unwrap_or_default();
-            let tensor = gr.as_ref().map(|h| h.value.clone());
-            if !name.is_empty() {
-                match gr {
-                    Some(h) => self.bind(name.clone(), Slot::Tensor(h)),
-                    None => self.unbind(&name),
-                }
-            }
-            let label = if name.is_empty() {
-                sources.get(i).cloned().unwrap_or_default()
-            } else {
-                name
-            };
-            out.values.push(Value {
-                name: label,
-                tensor,
-                fetched: fetch,
-            });
-        }
-        Ok(out)
-    }
-
-    fn assign(&mut self, variable: &str, mode: AssignMode, source: AssignSource) -> Result<StepOutput> {
-        let Some(Slot::Variable(id)) = self.refs.get(variable) else {
-            return match self.refs.get(variable) {
-                Some(_) => Err(invalid!("{variable:?} is not a variable")),
-                None => Err(not_found("variable", variable)),
-            };
-        };
-        let id = *id;
-        // TensorFlow converts the value first (reading a variable source of the right dtype),
-        // then assigns and reads the variable back (`_lazy_read`): both count as accesses,
-        // though no tape records the update itself.
-        let value = match source {
-            AssignSource::Value(t) => t,
-            AssignSource::Ref(r) => {
-                let h = self.handle(&r)?;
-                if self
-                    .vars
-                    .get(&id)
-                    .is_some_and(|v| v.value.dtype() == h.value.dtype())
-                {
-                    self.variable_read(h.id);
-                }
-                h.value
-            }
-        };
-        let v = self
-            .vars
-            .get_mut(&id)
-            .ok_or_else(|| not_found("variable", variable))?;
-        if value.shape() != v.value.shape() || value.dtype() != v.value.dtype() {
-            return Err(invalid!(
-                "cannot assign {} {:?} to variable {variable:?} of {} {:?}",
-                value.dtype(),
-                value.shape(),
-                v.value.dtype(),
-                v.value.shape()
-            ));
-        }
-        // Never recorded: an update is not part of any tape (TensorFlow).
-        v.value = match mode {
-            AssignMode::Assign => value,
-            AssignMode::Add => ops::binary::Binary(ops::binary::Kind::Add)
-                .forward(&[&v.value, &value])?
-                .remove(0),
-            AssignMode::Sub => ops::binary::Binary(ops::binary::Kind::Sub)
-                .forward(&[&v.value, &value])?
-                .remove(0),
-        };
-        let out = one(variable.to_string(), Some(v.value.clone()), false);
-        self.variable_read(id);
-        Ok(out)
-    }
-
     /// Exact usage, also tightening the bound the budget check uses.
     pub fn refresh_usage(&mut self) -> Usage {
         let u = self.usage();
@@ -573,8 +426,6 @@ impl Session {
         }
     }
 }
-
-use crate::ops::Op as _;
 
 /// What a session holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
