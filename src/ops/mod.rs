@@ -119,6 +119,40 @@ pub fn no_cpu_kernel(op: &str, dtype: crate::tensor::DType) -> crate::error::Err
 }
 
 /// INVALID_ARGUMENT for two inputs whose dtypes disagree (TensorFlow never promotes).
+/// `f(a, b)` elementwise over two float tensors of one shape and dtype, without
+/// broadcasting: the forward of the internal gradient ops (ReluGrad, SqrtGrad and friends),
+/// whose two inputs always come from the same forward op. `f32`/`f64` are the same formula.
+pub(crate) fn zip_same_shape(
+    op: &str,
+    a: &Tensor,
+    b: &Tensor,
+    f32: impl Fn(f32, f32) -> f32,
+    f64: impl Fn(f64, f64) -> f64,
+) -> crate::error::Result<Tensor> {
+    if a.shape() != b.shape() {
+        return Err(invalid!(
+            "{op}: shapes {:?} and {:?} differ",
+            a.shape(),
+            b.shape()
+        ));
+    }
+    Ok(match (a, b) {
+        (Tensor::F32(x), Tensor::F32(y)) => Tensor::F32(
+            ndarray::Zip::from(x)
+                .and(y)
+                .map_collect(|&p, &q| f32(p, q))
+                .into_shared(),
+        ),
+        (Tensor::F64(x), Tensor::F64(y)) => Tensor::F64(
+            ndarray::Zip::from(x)
+                .and(y)
+                .map_collect(|&p, &q| f64(p, q))
+                .into_shared(),
+        ),
+        _ => return Err(dtype_error(op, a, b)),
+    })
+}
+
 pub fn dtype_error(op: &str, x: &Tensor, y: &Tensor) -> crate::error::Error {
     if x.dtype() == y.dtype() {
         invalid!("{op} does not support dtype {}", x.dtype())

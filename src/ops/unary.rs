@@ -261,28 +261,25 @@ impl Op for ReluGrad {
 
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let (gr, x) = (inputs[0], inputs[1]);
-        let op = self.name();
-        if gr.shape() != x.shape() {
-            return Err(crate::invalid!(
-                "{op}: shapes {:?} and {:?} differ",
-                gr.shape(),
-                x.shape()
-            ));
-        }
         let alpha = self.alpha;
         let out = match (gr, x) {
-            (Tensor::F32(g), Tensor::F32(a)) if alpha == 0.0 => Tensor::F32(relu_grad(g, a).into_shared()),
-            (Tensor::F64(g), Tensor::F64(a)) if alpha == 0.0 => Tensor::F64(relu_grad(g, a).into_shared()),
-            (Tensor::F32(g), Tensor::F32(a)) => {
+            // Plain Relu's gradient has a SIMD kernel of its own.
+            (Tensor::F32(g), Tensor::F32(a)) if alpha == 0.0 && g.shape() == a.shape() => {
+                Tensor::F32(relu_grad(g, a).into_shared())
+            }
+            (Tensor::F64(g), Tensor::F64(a)) if alpha == 0.0 && g.shape() == a.shape() => {
+                Tensor::F64(relu_grad(g, a).into_shared())
+            }
+            _ => {
                 let al = alpha as f32;
-                let f = |&g: &f32, &x: &f32| if x > 0.0 { g } else { al * g };
-                Tensor::F32(ndarray::Zip::from(g).and(a).map_collect(f).into_shared())
+                super::zip_same_shape(
+                    self.name(),
+                    gr,
+                    x,
+                    |g, x| if x > 0.0 { g } else { al * g },
+                    |g, x| if x > 0.0 { g } else { alpha * g },
+                )?
             }
-            (Tensor::F64(g), Tensor::F64(a)) => {
-                let f = |&g: &f64, &x: &f64| if x > 0.0 { g } else { alpha * g };
-                Tensor::F64(ndarray::Zip::from(g).and(a).map_collect(f).into_shared())
-            }
-            _ => return Err(super::dtype_error(op, gr, x)),
         };
         Ok(vec![out])
     }

@@ -48,31 +48,14 @@ impl Op for PowerGrad {
     }
 
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
-        let (y, dy) = (inputs[0], inputs[1]);
-        let op = self.name();
-        if y.shape() != dy.shape() {
-            return Err(crate::invalid!(
-                "{op}: shapes {:?} and {:?} differ",
-                y.shape(),
-                dy.shape()
-            ));
-        }
         let of = self.0;
-        let out = match (y, dy) {
-            (Tensor::F32(a), Tensor::F32(b)) => Tensor::F32(
-                ndarray::Zip::from(a)
-                    .and(b)
-                    .map_collect(|&y, &d| kernel(of, y, d))
-                    .into_shared(),
-            ),
-            (Tensor::F64(a), Tensor::F64(b)) => Tensor::F64(
-                ndarray::Zip::from(a)
-                    .and(b)
-                    .map_collect(|&y, &d| kernel(of, y, d))
-                    .into_shared(),
-            ),
-            _ => return Err(super::dtype_error(op, y, dy)),
-        };
+        let out = super::zip_same_shape(
+            self.name(),
+            inputs[0],
+            inputs[1],
+            |y, dy| kernel(of, y, dy),
+            |y, dy| kernel(of, y, dy),
+        )?;
         Ok(vec![out])
     }
 
