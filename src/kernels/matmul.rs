@@ -10,6 +10,11 @@ use super::float::Float;
 /// took 157 µs on two against ~240 µs on one.
 const PAR_MIN_FLOPS: usize = 1 << 22;
 
+/// Products with at most this many multiply-adds (8^3) skip gemm and run by definition: gemm's
+/// set-up (blocking parameters, an aligned scratch buffer) costs more than the arithmetic for
+/// the seed cell's 1x3 @ 3x2 and its gradient, about 1K instructions a call.
+const TINY_FLOPS: usize = 512;
+
 /// Checks that a `rows x cols` view with strides `(rs, cs)` fits in `len` elements.
 fn check_view(what: &str, len: usize, rows: usize, cols: usize, rs: usize, cs: usize) {
     if rows == 0 || cols == 0 {
@@ -100,6 +105,26 @@ impl<T: Float> Views<'_, T> {
         }
     }
 
+    /// Writes the `m x n` product to `out` one element at a time (summing along `k` in order),
+    /// for products below [`TINY_FLOPS`].
+    ///
+    /// # Safety
+    /// `out` must be valid for writes of `m * n` elements; the views must have passed
+    /// `check_view`.
+    unsafe fn naive(&self, out: OutPtr<T>) {
+        for i in 0..self.m {
+            for j in 0..self.n {
+                let mut acc = T::ZERO;
+                for p in 0..self.k {
+                    // In bounds: check_view proved the last element of each view is.
+                    acc += self.a[i * self.ars + p * self.acs] * self.b[p * self.brs + j * self.bcs];
+                }
+                // SAFETY: i < m and j < n, so the offset is inside the caller's m * n elements.
+                unsafe { out.0.add(i * self.n + j).write(acc) };
+            }
+        }
+    }
+
     /// Writes the whole `m x n` product to `out`, on one thread for small products and
     /// otherwise split into blocks over the rayon pool.
     ///
@@ -117,6 +142,11 @@ impl<T: Float> Views<'_, T> {
         let (m, n) = (self.m, self.n);
         let threads = rayon::current_num_threads();
         let flops = m.saturating_mul(n).saturating_mul(self.k);
+        if flops <= TINY_FLOPS {
+            // SAFETY: the caller's contract is `naive`'s.
+            unsafe { self.naive(out) };
+            return;
+        }
         let (len, align) = if n >= m { (n, N_ALIGN) } else { (m, M_ALIGN) };
         // Two blocks per thread let a thread that got the core back take a block from one
         // that is descheduled (the box is shared), at no extra packing for column splits.

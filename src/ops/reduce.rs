@@ -157,8 +157,9 @@ impl Op for Reduce {
                 Tensor::I32(a) => Ok(Tensor::I32(int_mean(a, &axes, &sh, count, k)?.into_shared())),
                 Tensor::I64(a) => Ok(Tensor::I64(int_mean(a, &axes, &sh, count, k)?.into_shared())),
                 _ => float_map!(op, x, |a| {
-                    let s = float_sum(a, &axes);
-                    finish(s.mapv(|v| div_count(v, count)), &sh, &axes, k)?
+                    let mut s = float_sum(a, &axes);
+                    s.mapv_inplace(|v| div_count(v, count));
+                    finish(s, &sh, &axes, k)?
                 }),
             },
             Kind::Max => num_map!(op, x, |a| finish(
@@ -185,18 +186,24 @@ impl Op for Reduce {
         let (x, y) = (&a.inputs[0], &a.outputs[0]);
         let axes = resolve_axes(self.name(), &self.axes, x.value.rank())?;
         let kept = kept_shape(x.shape(), &axes);
-        let gr = a.grad(g, 0)?;
-        let g_kept = shape::reshape(g, &gr, &kept)?;
+        let mut gr = a.grad(g, 0)?;
+        if self.kind == Kind::Mean {
+            // d mean = broadcast(g / n): dividing before broadcasting gives the same values
+            // with one division per reduced group instead of one per input element.
+            let n: usize = axes.iter().map(|&i| x.shape()[i]).product();
+            let n = super::scalar(g, x.dtype(), n.max(1) as f64);
+            gr = binary::div(g, &gr, &n)?;
+        }
+        // A scalar (every axis reduced, keep_dims off) broadcasts to any shape as it is.
+        let g_kept = if gr.value.rank() == 0 {
+            gr
+        } else {
+            shape::reshape(g, &gr, &kept)?
+        };
         let g_full = shape::broadcast_to(g, &g_kept, x.shape())?;
         let gx = match self.kind {
-            // d sum = broadcast(g)
-            Kind::Sum => g_full,
-            // d mean = broadcast(g) / n
-            Kind::Mean => {
-                let n: usize = axes.iter().map(|&i| x.shape()[i]).product();
-                let n = super::scalar(g, x.dtype(), n.max(1) as f64);
-                binary::div(g, &g_full, &n)?
-            }
+            // d sum = broadcast(g); d mean = broadcast(g / n), divided above
+            Kind::Sum | Kind::Mean => g_full,
             // TensorFlow splits the gradient evenly among tied extrema.
             Kind::Max | Kind::Min => {
                 let y_kept = shape::reshape(g, y, &kept)?;

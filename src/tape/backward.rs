@@ -8,6 +8,7 @@ use crate::invalid;
 use crate::ops::{GradArgs, Graph, Handle, TensorId, binary, index, shape};
 use crate::tensor::Tensor;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// Adds `g` into the gradient slot of `id` (accumulating on insert).
@@ -44,7 +45,9 @@ pub fn gradient(
             targets.len()
         ));
     }
-    let mut grads: HashMap<TensorId, Handle> = HashMap::default();
+    // Sized for one gradient per recorded tensor, so the sweep never rehashes.
+    let mut grads: HashMap<TensorId, Handle> =
+        HashMap::with_capacity_and_hasher(2 * entries.len() + targets.len(), Default::default());
     // Integer and bool targets are seeded too, but their seeds never flow backwards: only a
     // source that is such a target gets one back (TensorFlow's gradient(k, k) is ones of k's
     // dtype).
@@ -76,7 +79,9 @@ pub fn gradient(
     }
 
     // Only entries downstream of a source can carry gradient to one.
-    let mut reach: HashSet<TensorId> = sources.iter().map(|s| s.id).collect();
+    let mut reach: HashSet<TensorId> =
+        HashSet::with_capacity_and_hasher(2 * entries.len() + sources.len(), Default::default());
+    reach.extend(sources.iter().map(|s| s.id));
     let useful: Vec<bool> = (entries.iter())
         .map(|e| {
             let hit = e.inputs.iter().any(|h| reach.contains(&h.id));
@@ -88,12 +93,13 @@ pub fn gradient(
         .collect();
 
     for (e, _) in entries.iter().zip(&useful).rev().filter(|(_, u)| **u) {
-        let out_grads: Vec<Option<Handle>> = e.outputs.iter().map(|o| grads.get(&o.id).cloned()).collect();
+        let out_grads: SmallVec<[Option<Handle>; 2]> =
+            e.outputs.iter().map(|o| grads.get(&o.id).cloned()).collect();
         if out_grads.iter().all(Option::is_none) {
             continue;
         }
         // An input needs a gradient if the tape tracks it and a source is at or above it.
-        let needs: Vec<bool> = (e.inputs.iter())
+        let needs: SmallVec<[bool; 4]> = (e.inputs.iter())
             .map(|x| x.dtype().is_float() && tracked.contains(&x.id) && reach.contains(&x.id))
             .collect();
         let args = GradArgs {

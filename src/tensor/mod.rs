@@ -244,6 +244,29 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
     f: impl Fn(A, B) -> O,
 ) -> Result<ArrayD<O>> {
     use ndarray::Zip;
+    // Contiguous operands of one shape, or one of them a single element whose rank does not
+    // raise the result's (a scalar operand: `x ** 2`): a plain loop over the slices. On the
+    // seed cell's tiny tensors ndarray's broadcasting iterators cost ~4K instructions a call.
+    if let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) {
+        let plain = if a.shape() == b.shape() {
+            Some((
+                a.shape(),
+                xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect::<Vec<O>>(),
+            ))
+        } else if ys.len() == 1 && b.ndim() <= a.ndim() {
+            let y = ys[0];
+            Some((a.shape(), xs.iter().map(|&x| f(x, y)).collect()))
+        } else if xs.len() == 1 && a.ndim() <= b.ndim() {
+            let x = xs[0];
+            Some((b.shape(), ys.iter().map(|&y| f(x, y)).collect()))
+        } else {
+            None
+        };
+        if let Some((shape, v)) = plain {
+            return ArrayD::from_shape_vec(IxDyn(shape), v)
+                .map_err(|e| crate::error::Error::Internal(format!("{op}: {e}")));
+        }
+    }
     if a.shape() == b.shape() {
         return Ok(Zip::from(a).and(b).map_collect(|&x, &y| f(x, y)));
     }
