@@ -269,9 +269,11 @@ impl Op for BroadcastTo {
         }
         check_alloc("BroadcastTo", &self.shape)?;
         let sh = IxDyn(&self.shape);
-        let t = any_map!(x, |a| match a.broadcast(sh.clone()) {
-            Some(v) => v.to_owned(),
-            None =>
+        let t = any_map!(x, |a| match (a.len(), a.iter().next(), a.broadcast(sh.clone())) {
+            // One value (a scalar gradient, say) is a fill: no broadcasting iterator.
+            (1, Some(&v), _) => ndarray::ArrayD::from_elem(sh.clone(), v),
+            (_, _, Some(v)) => v.to_owned(),
+            (_, _, None) =>
                 return Err(invalid!(
                     "BroadcastTo: cannot broadcast {:?} to {:?}",
                     x.shape(),
