@@ -131,6 +131,20 @@ fn jtensor(v: &J) -> Result<JTensor, String> {
     Ok(JTensor { dtype, shape, values })
 }
 
+/// `v as f32`, except that a value in f32's subnormal range is built from its bits instead of
+/// converted: the conversion instruction flushes it to 0 on threads that flush denormals
+/// (`kernels::flush_denormals`, which `gradd`'s main sets), and the file holds TensorFlow's
+/// inputs exactly, subnormals included.
+fn to_f32(v: f64) -> f32 {
+    let a = v.abs();
+    if a == 0.0 || !a.is_finite() || a >= f64::from(f32::MIN_POSITIVE) {
+        return v as f32;
+    }
+    // a * 2^149 is the subnormal's mantissa, at most 2^23 (which is MIN_POSITIVE's bits).
+    let m = (a * 2f64.powi(149)).round_ties_even() as u32;
+    f32::from_bits(m | (u32::from(v.is_sign_negative()) << 31))
+}
+
 fn to_pb(t: &JTensor) -> Result<pb::Tensor, String> {
     let mut out = pb::Tensor {
         shape: t.shape.clone(),
@@ -138,7 +152,7 @@ fn to_pb(t: &JTensor) -> Result<pb::Tensor, String> {
     };
     let dt = match t.dtype.as_str() {
         "float32" => {
-            out.float_val = t.values.iter().map(|&v| v as f32).collect();
+            out.float_val = t.values.iter().map(|&v| to_f32(v)).collect();
             pb::DType::DtypeFloat32
         }
         "float64" => {

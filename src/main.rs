@@ -318,9 +318,20 @@ async fn run_bench(a: gradd::bench::BenchArgs) -> Result<bool, String> {
     Ok(report.error_total() == 0)
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    // Before the runtime starts any thread, so that all of them (tokio's workers and blocking
+    // pool, rayon's pool) inherit it: TensorFlow's subnormal handling.
+    gradd::kernels::flush_denormals();
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt.block_on(run(Cli::parse())),
+        Err(e) => {
+            eprintln!("gradd: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> ExitCode {
     let res = match cli.cmd {
         Cmd::Serve(a) => run_serve(*a).await.map(|_| true),
         Cmd::Conformance { files, addr, filter } => run_conformance(files, addr, filter).await,

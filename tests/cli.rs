@@ -1,5 +1,6 @@
-//! The `gradd` binary's own surface: `serve --help` documents every limit and its default, and
-//! JSON logs carry a span per Run with the session id.
+//! The `gradd` binary's own surface: `serve --help` documents every limit and its default,
+//! JSON logs carry a span per Run with the session id, and subnormal floats are flushed to zero
+//! as in TensorFlow.
 
 mod common;
 mod prod;
@@ -133,4 +134,31 @@ async fn made_up_op_names_do_not_become_metric_labels() {
     assert!(text.contains("gradd_steps_total{op=\"unknown_op\"} 2"), "{text}");
     assert!(text.contains("gradd_steps_total{op=\"Exp\"} 1"), "{text}");
     server.stop().await;
+}
+
+/// `gradd` flushes subnormal floats to zero on every thread as TensorFlow's kernels do
+/// (`kernels::flush_denormals` in main): the TF-recorded cases with subnormal inputs in
+/// tests/data/tf-denormals.json (scripts/tf_special_values.py, seeds 1 and 2) all pass through
+/// the binary. Without the flush, 27 of them fail (sqrt of a subnormal is 0 in TensorFlow,
+/// Relu's and Abs's gradients there are 0, 1/subnormal is inf, ...).
+#[test]
+fn the_binary_treats_subnormals_as_tensorflow_does() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tf-denormals.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradd"))
+        .args(["conformance", file])
+        .env_remove("GRADD_ADDR")
+        .output()
+        .expect("run gradd conformance");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    let cases = stdout
+        .lines()
+        .filter(|l| l.starts_with("FAIL"))
+        .collect::<Vec<_>>();
+    assert!(
+        out.status.success() && last.ends_with(" passed, 0 failed") && !last.starts_with("0 "),
+        "{last}\n{}\nstderr: {}",
+        cases.join("\n"),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

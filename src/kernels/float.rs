@@ -45,6 +45,10 @@ pub trait Float:
     fn exp(self) -> Self;
     fn ln(self) -> Self;
     fn tanh(self) -> Self;
+    /// TensorFlow's log of `self` when `self` is subnormal and TensorFlow's answer is not the
+    /// -inf that denormals-are-zero (`kernels::flush_denormals`) gives, else None. Decided
+    /// from the bits, which denormals-are-zero does not touch.
+    fn ln_subnormal(self) -> Option<Self>;
 
     /// Computes the logistic function `1 / (1 + e^-x)`, in the form that keeps full relative
     /// accuracy on both sides of 0 (`e^x / (1 + e^x)` for negative `x`).
@@ -143,6 +147,20 @@ impl Float for f32 {
     fn tanh(self) -> Self {
         self.tanh()
     }
+    fn ln_subnormal(self) -> Option<Self> {
+        // Bits, not `is_subnormal`: std may classify with float compares, which read 0.
+        let mag = self.to_bits() & 0x7fff_ffff;
+        if mag == 0 || mag >= 0x0080_0000 {
+            return None;
+        }
+        // TensorFlow's float32 log (Eigen's plog, which takes the exponent from the bits)
+        // gives ln(2^-150) for every positive subnormal, and NaN for a negative one.
+        Some(if self.to_bits() >> 31 == 1 {
+            f32::NAN
+        } else {
+            (-150.0 * std::f64::consts::LN_2) as f32
+        })
+    }
 }
 
 // Constants are kept digit-for-digit as published (fdlibm, musl) so they can be checked.
@@ -201,6 +219,10 @@ impl Float for f64 {
     }
     fn tanh(self) -> Self {
         self.tanh()
+    }
+    fn ln_subnormal(self) -> Option<Self> {
+        // TensorFlow's float64 log reads a subnormal as 0 (-inf), as the vector code does.
+        None
     }
 }
 

@@ -56,6 +56,29 @@ impl Isa {
     }
 }
 
+/// Makes the calling thread, and every thread it starts from now on (they inherit the control
+/// register), flush subnormal floats to zero: results that would be subnormal become 0 (FTZ)
+/// and subnormal inputs read as 0 (DAZ), for f32 and f64 alike. TensorFlow runs its CPU
+/// kernels this way, so a tensor holding 1e-40 gives TensorFlow's answers (`sqrt` of it is 0,
+/// Relu's gradient there is 0) rather than IEEE's. `gradd`'s `main` calls it before any other
+/// thread exists. A no-op off x86-64.
+pub fn flush_denormals() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::asm;
+        // MXCSR bit 15 is flush-to-zero, bit 6 denormals-are-zero.
+        const FTZ_DAZ: u32 = 0x8040;
+        let mut csr: u32 = 0;
+        // SAFETY: stmxcsr stores the 4-byte MXCSR register to the address given, which is a
+        // live, aligned u32 on this stack frame; it touches nothing else.
+        unsafe { asm!("stmxcsr [{}]", in(reg) &mut csr, options(nostack, preserves_flags)) };
+        csr |= FTZ_DAZ;
+        // SAFETY: ldmxcsr loads MXCSR from a live u32; the value is the current register with
+        // only the FTZ and DAZ bits added (reserved bits untouched), so it cannot fault.
+        unsafe { asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack, preserves_flags)) };
+    }
+}
+
 /// Returns the instruction set the public functions use, detected on first call.
 pub fn isa() -> Isa {
     static ISA: OnceLock<Isa> = OnceLock::new();
