@@ -88,3 +88,10 @@ def from_enum(e):
         return _BY_ENUM[e]
     except KeyError:
         raise ValueError(f"unknown wire dtype {e}") from None
+
+
+def of_numpy(npdtype):
+    """as_dtype for a numpy dtype, with the supported ones looked up first (every local tensor
+    calls this)."""
+    d = _BY_NP.get(npdtype)
+    return d if d is not None else as_dtype(npdtype)

@@ -2,10 +2,12 @@
 gradient, fetch, release) straight to bytes.
 
 Building a message object per step and serializing the request costs several times more than
-the bytes themselves; a queued step is kept as the bytes of one `gradd.v1.Step`, and `run_request`
-frames them into a RunRequest. Everything else (variables, assigns, jacobians...) is built with
-the generated classes and serialized when queued. tests/test_enc.py checks every function here
-against the generated classes (parse back, compare).
+the bytes themselves; a queued step is kept as the bytes of one `gradd.v1.Step` (framed as a
+RunRequest `steps` field; _framed.py builds the most frequent steps faster, from client-named
+refs, and the functions here take any names). Everything else (variables, assigns,
+jacobians...) is built with the generated classes and serialized when queued.
+tests/test_enc.py checks every function here against the generated classes (parse back,
+compare), and tests/test_fastpath.py those of _framed.py against these.
 """
 import struct
 
@@ -47,11 +49,18 @@ _STR_TAG = {bytes((b,)): chr(b) for b in range(128)}
 
 # -- Tensor ------------------------------------------------------------------------------------
 
+def _packed(shape):
+    """A shape's packed varints (dims below 128, the usual case: one byte each)."""
+    if max(shape) < 0x80 and min(shape) >= 0:
+        return bytes(shape)
+    return b"".join([varint(d) for d in shape])
+
+
 def tensor(dtype_enum, shape, raw):
     """gradd.v1.Tensor{dtype, shape (packed), raw}."""
     parts = [b"\x08" + varint(dtype_enum)]
     if shape:
-        parts.append(_len(b"\x12", b"".join([varint(d) for d in shape])))
+        parts.append(_len(b"\x12", _packed(shape)))
     if raw:
         parts.append(_len(b"\x42", raw))
     return b"".join(parts)
@@ -60,6 +69,7 @@ def tensor(dtype_enum, shape, raw):
 # -- AttrValue map entries (OpStep.attrs), cached: the same few attrs recur every iteration ----
 
 _ATTR_CACHE = {}
+_ATTRS = {}
 
 
 def _attr_value(v):
@@ -80,7 +90,7 @@ def _attr_value(v):
 def attr_entry(key, v):
     """One `attrs` map entry (field 3 of OpStep), for a normalized attr value: bool, int,
     float, str, DType or a tuple of ints."""
-    k = (key, type(v), v)
+    k = (key,) + _key(v)
     b = _ATTR_CACHE.get(k)
     if b is None:
         b = _len(b"\x1a", _len(b"\x0a", key.encode()) + _len(b"\x12", _attr_value(v)))
@@ -90,6 +100,26 @@ def attr_entry(key, v):
 
 
 # -- Steps (each returns the bytes of one gradd.v1.Step) ------------------------------------------
+
+def _key(v):
+    # Typed, and a float by its bits: True, 1 and 1.0 are equal dict keys, and so are 0.0
+    # and -0.0, but they encode differently.
+    t = type(v)
+    return (t, _pack_double(v)) if t is float else (t, v)
+
+
+def attrs_str(items):
+    """The `attrs` entries of an OpStep as latin-1 str, for (name, normalized value) pairs
+    (see attr_entry) in name order; cached, as the same few attr sets recur every iteration."""
+    k = tuple([(name,) + _key(v) for name, v in items])
+    s = _ATTRS.get(k)
+    if s is None:
+        s = b"".join([attr_entry(name, v) for name, v in items]).decode("latin-1")
+        if len(_ATTRS) >= 4096:
+            _ATTRS.clear()
+        _ATTRS[k] = s
+    return s
+
 
 def op_step(op, inputs, outputs, attrs=b"", quiet=False):
     try:  # the common case, short ASCII names: one str per part, encoded once (see _strs)
@@ -145,5 +175,5 @@ def run_request(session_id, steps, raw_results=True):
                     + ([b"\x18\x01"] if raw_results else []))
 
 
-__all__ = ["varint", "tensor", "attr_entry", "op_step", "constant_step", "tape_step",
-           "stop_step", "gradient_step", "fetch_step", "release_step", "run_request"]
+__all__ = ["varint", "tensor", "attr_entry", "attrs_str", "op_step", "constant_step",
+           "tape_step", "stop_step", "gradient_step", "fetch_step", "release_step", "run_request"]

@@ -250,8 +250,8 @@ def _axis_attr(axis):
 
 
 def _reduce(op, x, axis, keepdims):
-    if axis is None and not keepdims:
-        return run_op(op, [_t(x)])[0]  # all axes: no attrs
+    if axis is None and not keepdims:  # all axes: no attrs
+        return run_op(op, [x if isinstance(x, _Ops) else convert_to_tensor(x)])[0]
     return run_op(op, [_t(x)], {"axis": _axis_attr(axis), "keep_dims": bool(keepdims) or None})[0]
 
 

@@ -6,6 +6,7 @@ error is raised as a GraddError naming the Python line that queued that step. Re
 that Python garbage-collected are released by a step piggy-backed on the next Run.
 """
 import atexit
+import dis
 import linecache
 import os
 import re
@@ -15,7 +16,7 @@ import weakref
 
 import grpc
 
-from . import _enc, _errors
+from . import _errors, _framed
 from ._proto import gradd_pb2 as pb
 from ._proto import gradd_pb2_grpc as pb_grpc
 
@@ -31,44 +32,85 @@ _CHANNEL_OPTIONS = [
 ]
 
 
+class _InPackage(dict):
+    """co_filename -> whether the file is one of this package's (cached: user_frame runs for
+    every queued step, and a dict lookup is cheaper than a startswith per frame)."""
+
+    def __missing__(self, filename):
+        v = self[filename] = filename.startswith(_PKG_DIR)
+        return v
+
+
+_IN_PACKAGE = _InPackage()
+_getframe = sys._getframe
+
+
 def user_frame():
-    """(filename, lineno, function) of the innermost caller outside this package."""
-    f = sys._getframe(1)
-    while f is not None:
-        fn = f.f_code.co_filename
-        if not fn.startswith(_PKG_DIR):
-            return (fn, f.f_lineno, f.f_code.co_name)
-        f = f.f_back
+    """Where a step is queued: the innermost caller outside this package, as (code object,
+    offset of its current instruction). The line number is worked out only when an error is
+    formatted (frame_info): reading f_lineno scans the line table, and a step is queued for
+    every op. No frame object is kept (it would keep the caller's locals alive)."""
+    f = _getframe(2)  # the caller of user_frame is in this package: start at its caller
+    in_package = _IN_PACKAGE
+    try:
+        while in_package[f.f_code.co_filename]:
+            f = f.f_back
+    except AttributeError:  # f is None: the whole stack is this package's
+        return None
+    return (f.f_code, f.f_lasti)
+
+
+def frame_info(frame):
+    """(filename, lineno, function) of a user_frame(), or None."""
+    if frame is None:
+        return None
+    code, lasti = frame
+    return (code.co_filename, _lineno(code, lasti), code.co_name)
+
+
+def _lineno(code, lasti):
+    """The line of the instruction at offset `lasti`: what the frame's f_lineno said then."""
+    if lasti < 0:
+        return code.co_firstlineno
+    try:
+        ranges = code.co_lines()
+    except AttributeError:  # Python 3.9: the older line table
+        line = code.co_firstlineno
+        for start, ln in dis.findlinestarts(code):
+            if start > lasti:
+                break
+            line = ln
+        return line
+    for start, end, line in ranges:
+        if start <= lasti < end:
+            return line
     return None
 
 
 def format_frame(frame):
-    if frame is None:
+    """A user_frame() as a traceback line (and its source), for error messages."""
+    info = frame_info(frame)
+    if info is None:
         return ""
-    fn, ln, name = frame
+    fn, ln, name = info
     line = linecache.getline(fn, ln).strip()
     text = f'\n  File "{fn}", line {ln}, in {name}'
     return text + (f"\n    {line}" if line else "")
 
 
-class _Pending:
-    """A queued step (the bytes of one gradd.v1.Step). `on_result(StepResult | None)` runs when
-    the step ran (None: it ran but the Run failed later, so its result was not returned);
-    `on_fail(err)` when it failed or was skipped. `tape` is set on stop/pause/resume steps,
-    re-sent if skipped by a failure. An op step carries its output tensors in `outs` instead of
-    callbacks (`quiet`: the server returns no values for them, their shapes are known)."""
-
-    __slots__ = ("step", "frame", "on_result", "on_fail", "tape", "outs", "quiet")
-
-    def __init__(self, step, frame, on_result=None, on_fail=None, tape=None, outs=None,
-                 quiet=False):
-        self.step = step
-        self.frame = frame
-        self.on_result = on_result
-        self.on_fail = on_fail
-        self.tape = tape
-        self.outs = outs
-        self.quiet = quiet
+# The queue holds, per step, its bytes framed as a RunRequest `steps` field (see
+# _framed.py) in `Session._queue`, and in `Session._meta`, at the same index, a plain tuple
+# (a tuple, not an object: it is built for every op call):
+#
+#     (frame, outs, quiet, on_result, on_fail, tape)
+#
+# `frame` is user_frame() of the line that queued it. An op step carries its output tensors in
+# `outs` (`quiet`: the server returns no values for them, their shapes are known). Other steps
+# have `on_result(StepResult | None)`, run when the step ran (None: it ran but the Run failed
+# later, so its result was not returned), and `on_fail(err)`, run when it failed or was
+# skipped. `tape` is set on stop/pause/resume steps, re-sent if skipped by a failure.
+# `Session._wants` lists the indices of the steps whose results are dispatched at all (the
+# quiet op steps, most of a batch, are skipped without a look).
 
 
 class Session:
@@ -94,6 +136,11 @@ class Session:
         self._run_raw = None
         self._lock = threading.RLock()
         self._queue = []
+        self._meta = []
+        self._wants = []
+        self._head = None  # the RunRequest's session_id field, once the session is open
+        # Refs and tapes to release with the next Run, each as its ReleaseStep field (see
+        # _framed.release): appended by __del__ methods, so built there, once.
         self._release_refs = []
         self._release_tapes = []
         self._counter = 0
@@ -140,6 +187,7 @@ class Session:
                 self._channel = self._stub = None
                 raise self._call_error(e, "CreateSession") from None
             self._id = s.session_id
+            self._head = _framed.session_field(self._id)
             self.ttl_seconds = s.ttl_seconds
             _OPEN.add(self)
 
@@ -149,7 +197,7 @@ class Session:
             if self._closed:
                 return
             self._closed = True
-            self._queue = []
+            self._queue, self._meta, self._wants = [], [], []
             _OPEN.discard(self)
             if self._stub is not None and self._lost is None:
                 try:
@@ -222,102 +270,112 @@ class Session:
     def enqueue(self, step, frame=None, on_result=None, on_fail=None, tape=None, outs=None,
                 quiet=False):
         """Queues a step: a generated `pb.Step` or the bytes of one (see _enc.py)."""
-        if self._lost is not None:
-            raise self._lost
-        if self._closed:
-            raise _errors.GraddError(f"session on {self.addr} is closed")
         if type(step) is not bytes:
             step = step.SerializeToString()
+        wants = on_result is not None or (outs is not None and not quiet)
+        self.push(_framed.framed(step), (frame, outs, quiet, on_result, on_fail, tape), wants)
+
+    def push(self, framed, meta, wants):
+        """Queues a step already framed (see _framed.py) with its `meta` tuple (see above);
+        `wants`: its result is dispatched. The op call's path (run_op), with no keywords."""
+        if self._lost is not None or self._closed:
+            self._check_usable()
         with self._lock:
-            self._queue.append(_Pending(step, frame, on_result, on_fail, tape, outs, quiet))
-            if len(self._queue) >= self.max_pending:
+            queue = self._queue
+            n = len(queue)  # the step's index
+            if wants:
+                self._wants.append(n)
+            queue.append(framed)
+            self._meta.append(meta)
+            if n + 1 >= self.max_pending:
                 self.flush()
 
     def release(self, ref=None, tape=None):
         """Schedules the release of a ref or tape (sent with the next Run). GC-safe."""
         if ref is not None:
-            self._release_refs.append(ref)
+            self._release_refs.append(_framed.release_ref(ref))
         if tape is not None:
-            self._release_tapes.append(tape)
+            self._release_tapes.append(_framed.release_tape(tape))
 
     def flush(self):
         """Sends every queued step in one Run and dispatches the results."""
         with self._lock:
             if not self._queue:
                 return
-            self._check_usable()
-            pending, self._queue = self._queue, []
-            steps = [p.step for p in pending]
+            if self._lost is not None or self._closed or self._id is None:
+                self._check_usable()
+            steps, self._queue = self._queue, []
+            meta, self._meta = self._meta, []
+            wants, self._wants = self._wants, []
             refs, self._release_refs = self._release_refs, []
             tapes, self._release_tapes = self._release_tapes, []
             if refs or tapes:
-                steps.append(_enc.release_step(refs, tapes))
+                steps.append(_framed.release(refs, tapes))
             self.run_count += 1
             self.steps_sent += len(steps)
             try:
-                data = self._run_raw(_enc.run_request(self._id, steps), timeout=self.timeout)
+                data = self._run_raw(_framed.request(self._head, steps), timeout=self.timeout)
             except grpc.RpcError as e:
                 self._release_refs[:0] = refs
                 self._release_tapes[:0] = tapes
-                raise self._fail_batch(pending, e) from None
+                raise self._fail_batch(steps, meta, e) from None
             results = pb.RunResponse.FromString(data).results
             n = len(results)
-            for i, p in enumerate(pending):
-                outs = p.outs
+            for i in wants:
+                m = meta[i]
+                outs = m[1]
                 if outs is not None:
-                    if not p.quiet and i < n:
+                    if i < n:
                         for t, v in zip(outs, results[i].values):
                             if t is not None and not v.none:
                                 t._set_from_proto(v.tensor)
-                elif p.on_result is not None:
-                    p.on_result(results[i] if i < n else None)
+                else:
+                    m[3](results[i] if i < n else None)
 
-    def _fail_batch(self, pending, e):
+    def _fail_batch(self, steps, meta, e):
         code, details = e.code(), e.details() or ""
         m = _STEP_RE.match(details)
-        if m is None or int(m.group(1)) >= len(pending):
+        if m is None or int(m.group(1)) >= len(meta):
             if code == grpc.StatusCode.NOT_FOUND and m is None:
                 err = self._mark_lost(details)
             else:
                 cls = _errors.class_for_code(code)
-                where = format_frame(pending[-1].frame) if pending else ""
+                where = format_frame(meta[-1][0]) if meta else ""
                 err = cls(f"Run on {self.addr} failed: {code.name}: {details}{where}", code=code)
-            for p in pending:
+            for p in meta:
                 _failed(p, err)
             return err
         idx = int(m.group(1))
-        frame = pending[idx].frame
+        frame = meta[idx][0]
+        info = frame_info(frame)
         cls = _errors.class_for_code(code)
         err = cls(details + format_frame(frame), code=code, step_index=idx,
                   step_kind=m.group(2), ref=m.group(3),
-                  filename=frame[0] if frame else None, lineno=frame[1] if frame else None)
-        for p in pending[:idx]:
-            if p.on_result is not None:
-                p.on_result(None)
-        for p in pending[idx:]:
+                  filename=info[0] if info else None, lineno=info[1] if info else None)
+        for p in meta[:idx]:
+            if p[3] is not None:
+                p[3](None)
+        for p in meta[idx:]:
             _failed(p, err)
         # Keep the server's tape stack in step with Python's: the `with` blocks were exited.
-        redo = [_Pending(p.step, p.frame) for p in pending[idx + 1:]
-                if p.tape is not None and p.tape._on_server]
-        self._queue[:0] = redo
+        redo = [i for i in range(idx + 1, len(meta))
+                if meta[i][5] is not None and meta[i][5]._on_server]
+        if redo:
+            self._queue[:0] = [steps[i] for i in redo]
+            self._meta[:0] = [(meta[i][0], None, False, None, None, None) for i in redo]
+            self._wants = [i + len(redo) for i in self._wants]
         return err
 
-    # -- local tape mirror ----------------------------------------------------------------
 
-    def _record(self, op, inputs, refs, outputs):
-        for tape in self._active_tapes:
-            if tape._recording:
-                tape._record(op, inputs, refs, outputs)
-
-
-def _failed(p, err):
+def _failed(meta, err):
     """A queued step failed or was skipped: its outputs carry the error."""
-    if p.outs is not None:
-        for t in p.outs:
+    _, outs, _, _, on_fail, _ = meta
+    if outs is not None:
+        for t in outs:
             if t is not None:
                 t._error = err
-    elif p.on_fail is not None:
-        p.on_fail(err)
+    elif on_fail is not None:
+        on_fail(err)
 
 
 class _AsDefault:
@@ -350,7 +408,7 @@ def _stack():
 
 def get_session():
     """The current session: the innermost `with gradd.Session(...)`, else the default one."""
-    st = _stack()
+    st = getattr(_tls, "stack", None)  # _stack(), inline: a tape's `with` calls this
     if st:
         return st[-1]
     global _default

@@ -147,6 +147,42 @@ def _dtype(op, d, attrs):
     return [d[0] if d else None]
 
 
+_KIND = {**{op: 1 for op in _UNARY}, **{op: 2 for op in _BINARY}, **{op: 3 for op in _REDUCE},
+         "MatMul": 4}
+
+
+def infer1(op, inputs, attrs):
+    """(shape, dtype) of the one output of `op` on input tensors `inputs` (None where
+    unknown); the common cases inline, without the lists `infer` takes and returns."""
+    kind = _KIND.get(op)
+    n = len(inputs)
+    if kind is not None and n:
+        a = inputs[0]
+        if kind == 1 and n == 1:
+            return a._shape, a._dtype
+        if kind == 2 and n == 2:
+            sa, sb = a._shape, inputs[1]._shape
+            if sa == sb:  # (both None: unknown, as broadcast says)
+                return sa, a._dtype
+            if sa is not None and sb is not None:
+                # broadcast(sa, sb) without the call where one shape ends the other (a scalar,
+                # a bias): that one is the result.
+                if len(sb) <= len(sa) and sa[len(sa) - len(sb):] == sb:
+                    return sa, a._dtype
+                if sb[len(sb) - len(sa):] == sa:
+                    return sb, a._dtype
+            return broadcast(sa, sb), a._dtype
+        if kind == 3 and n == 1 and not attrs:
+            return (), a._dtype  # every axis, keep_dims false: a scalar
+        if kind == 4 and n == 2 and not attrs:
+            sa, sb = a._shape, inputs[1]._shape
+            if sa is not None and sb is not None and len(sa) == 2 and len(sb) == 2:
+                return (sa[0], sb[1]), a._dtype
+    shapes, dtypes = infer(op, [x._shape for x in inputs], [x._dtype for x in inputs], attrs, 1)
+    shape = shapes[0]
+    return shape if shape is None or type(shape) is tuple else tuple(shape), dtypes[0]
+
+
 def infer(op, shapes, dtypes, attrs, n_out):
     """Returns (shapes, dtypes), one per output, with None where unknown."""
     # The common cases first, without the general machinery: this runs for every op call.

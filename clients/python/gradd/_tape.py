@@ -13,10 +13,12 @@ import warnings
 
 import numpy as np
 
-from . import _dtypes, _enc, _errors, _wire
+from . import _dtypes, _enc, _errors, _framed, _wire
+from ._framed import _CHR
 from ._proto import gradd_pb2 as pb
-from ._session import get_session, user_frame
-from ._tensor import Tensor, TensorShape, Variable, _Ops, convert_to_tensor
+from ._session import format_frame, frame_info, get_session, user_frame
+from ._tensor import TensorShape, Variable, _Ops, _remote, convert_to_tensor
+from ._wire import decode as _decode
 
 
 class UnconnectedGradients(enum.Enum):
@@ -34,6 +36,8 @@ _UNCONNECTED = {UnconnectedGradients.NONE: pb.UNCONNECTED_NONE, "none": pb.UNCON
 
 
 def _unconnected(u):
+    if u is UnconnectedGradients.NONE:  # the default; hashing an Enum member is a Python call
+        return pb.UNCONNECTED_NONE
     try:
         return _UNCONNECTED[u]
     except (KeyError, TypeError):
@@ -72,16 +76,30 @@ def _edge(op, i, j, in_dtype, out_dtype):
         return None
     if not in_dtype.is_floating or not out_dtype.is_floating:
         return False  # gradients of integer (and boolean) tensors are None
-    if op in _NO_GRADIENT or (op, i) in _NO_GRADIENT_INPUT:
+    e = _OP_EDGE.get(op)
+    if e is False or (e is _SOME_INPUTS and (op, i) in _NO_GRADIENT_INPUT):
         return False
     if j > 0:
         return None  # secondary outputs (the cross-entropy backprop)
-    return True if op in _DIFFERENTIABLE else None
+    return e is not None or None
+
+
+# Per op: False (no gradient), True (differentiable), _SOME_INPUTS (differentiable, but not
+# for the inputs in _NO_GRADIENT_INPUT) or absent (cannot tell). One lookup per edge.
+_SOME_INPUTS = "some inputs"
+_OP_EDGE = {**{op: True for op in _DIFFERENTIABLE}, **{op: False for op in _NO_GRADIENT},
+            **{op: _SOME_INPUTS for op, _ in _NO_GRADIENT_INPUT}}
 
 
 def _flatten(x):
-    """(leaves, structure) for nested lists/tuples/dicts; a leaf's structure is None."""
+    """(leaves, structure) for nested lists/tuples/dicts; a leaf's structure is None, a flat
+    list or tuple's (its type, None)."""
     if isinstance(x, (list, tuple)):
+        for v in x:
+            if isinstance(v, (list, tuple, dict)):
+                break
+        else:  # flat (`tape.gradient(loss, [w, b])`): no per-leaf structure
+            return list(x), (type(x), None)
         leaves, structs = [], []
         for v in x:
             lv, s = _flatten(v)
@@ -103,6 +121,8 @@ def _pack(structure, leaves):
     if structure is None:
         return leaves[0]
     kind, structs = structure
+    if structs is None:
+        return leaves if kind is list else kind(leaves)
     if kind is dict:
         out, i = {}, 0
         for k, n, s in structs:
@@ -147,39 +167,45 @@ class GradientTape:
             # TensorFlow's re-entry: a tape that has not computed its gradient (persistent, or
             # not yet used) records again, on top of what it recorded.
             self._entered, self._exited, self._paused = True, False, False
-            session.enqueue(_enc.tape_step(self._name, self._persistent, self._wav, reenter=True),
-                            user_frame(), on_result=self._created, on_fail=self._poison)
+            session.push(_framed.tape(self._name, self._persistent, self._wav, reenter=True),
+                         (user_frame(), None, False, self._created, self._poison, None), True)
             session._active_tapes.append(self)
             return self
         if self._name is not None:
             # A new tape: the server's tape under the old name is unreachable from here on.
             self._session.release(tape=self._name)
+            self._exited, self._paused, self._consumed = False, False, False
+            self._on_server = False
+            self._error = None
+            self._tracked, self._unknown = {}, set()
+        # (else a tape used for the first time: __init__ set the state above)
         self._session = session
         self._name = session.new_ref("tape")
-        self._entered, self._exited, self._paused, self._consumed = True, False, False, False
-        self._on_server = False
-        self._error = None
-        self._tracked, self._unknown = {}, set()
-        session.enqueue(_enc.tape_step(self._name, self._persistent, self._wav),
-                        user_frame(), on_result=self._created, on_fail=self._poison)
+        self._entered = True
+        session.push(_framed.tape(self._name, self._persistent, self._wav),
+                     (user_frame(), None, False, self._created, self._poison, None), True)
         session._active_tapes.append(self)
         return self
 
-    def __del__(self):
+    def __del__(self, _CHR=_CHR):  # (bound here: module globals are gone at interpreter exit)
         # Releases the server's tape with the next Run (cheaper than a weakref.finalize).
         try:
-            if self._name is not None:
-                self._session.release(tape=self._name)
+            n = self._name
+            if n is not None:  # Session.release(tape=n), inline
+                self._session._release_tapes.append(f"\x12{_CHR[len(n)]}{n}")
         except AttributeError:  # never fully constructed
             pass
 
     def __exit__(self, *exc):
         session = self._session
         self._exited = True
-        if self in session._active_tapes:
+        try:
             session._active_tapes.remove(self)
+        except ValueError:  # not active (the `with` block of another session's tape)
+            pass
         if session._lost is None and not session._closed:
-            session.enqueue(_enc.stop_step(self._name), user_frame(), tape=self)
+            session.push(_framed.stop(self._name), (user_frame(), None, False, None, None, self),
+                         False)
         return False
 
     def _created(self, r):
@@ -203,62 +229,104 @@ class GradientTape:
         # The client knows the tape is used up: raise here, like TensorFlow, not from the Run.
         if self._consumed and not self._persistent:
             frame = user_frame()
+            info = frame_info(frame)
             raise _errors.TapeConsumedError(
                 "A non-persistent GradientTape can only be used to compute one set of gradients "
-                "(or jacobians)" + _fmt(frame), filename=frame[0] if frame else None,
-                lineno=frame[1] if frame else None)
+                "(or jacobians)" + format_frame(frame), filename=info[0] if info else None,
+                lineno=info[1] if info else None)
 
     # -- recording mirror ------------------------------------------------------------------
 
     def _record(self, op, inputs, refs, outputs):
-        """Mirrors the recording of `op` (inputs with their refs in this tape's session)."""
+        """Mirrors the recording of `op` (inputs with their refs in this tape's session), if
+        this tape is recording (run_op calls it for every active tape, for every op). An
+        input is tracked if it is already, or if it is a trainable variable read while
+        watch_accessed_variables (watched from then on)."""
+        if self._paused or self._consumed or self._exited or not self._entered:
+            return
         tracked = self._tracked
+        wav = self._wav
+        if len(outputs) == 1:
+            o = outputs[0]
+            dt = o._dtype
+            if dt is not None and dt.is_floating and _OP_EDGE.get(op) is True:
+                # A differentiable op with a floating output (most): the edge from an input
+                # is whether the input is floating (None: unknown), no _edge call.
+                edges = []
+                for x, r in zip(inputs, refs):
+                    if r not in tracked:
+                        if not (wav and isinstance(x, Variable) and x._trainable):
+                            continue
+                        tracked[r] = ()
+                    d = x._dtype
+                    edges.append((r, None if d is None else d.is_floating))
+                if edges:
+                    tracked[o._ref] = tuple(edges)
+                return
         edges = []
-        for i, (x, r) in enumerate(zip(inputs, refs)):
-            if r not in tracked and self._wav and isinstance(x, Variable) and x._trainable:
+        i = 0
+        for x, r in zip(inputs, refs):
+            if r not in tracked:
+                if not (wav and isinstance(x, Variable) and x._trainable):
+                    i += 1
+                    continue
                 tracked[r] = ()
-            if r in tracked:
-                edges.append((r, i, x._dtype))
+            edges.append((r, i, x._dtype))
+            i += 1
         if not edges:
             return
-        for j, o in enumerate(outputs):
-            self._tracked[o._ref] = tuple((r, _edge(op, i, j, dt, o._dtype)) for r, i, dt in edges)
+        j = 0
+        for o in outputs:
+            dt = o._dtype
+            tracked[o._ref] = tuple([(r, _edge(op, i, j, in_dt, dt)) for r, i, in_dt in edges])
+            j += 1
 
     def _predict(self, target_refs, target_dtypes, sources, refs, unconnected):
-        tracked = self._tracked
+        """Per source: True (the server returns a gradient), False (None: not connected) or
+        None (cannot tell here)."""
+        tracked, unknown_refs = self._tracked, self._unknown
+        # Refs reached from a floating target through edges that certainly have a gradient.
+        certain = set()
+        stack = [r for r, d in zip(target_refs, target_dtypes)
+                 if r in tracked and d is not None and d.is_floating and r not in unknown_refs]
+        certain.update(stack)
+        while stack:
+            for inp, e in tracked[stack.pop()]:
+                if e is True and inp not in certain:
+                    certain.add(inp)
+                    stack.append(inp)
+        zero = unconnected == pb.UNCONNECTED_ZERO
+        out = []
+        possible = None
+        for s, r in zip(sources, refs):
+            dt = s._dtype
+            floating = dt is not None and dt.is_floating
+            if floating and (r in certain or (zero and s._shape is not None)):
+                out.append(True)
+                continue
+            if possible is None:  # only when some source is not certainly connected
+                possible, unknown = self._possible(target_refs)
+            if r not in possible and not unknown and r not in target_refs and floating:
+                out.append(False)
+            else:
+                out.append(None)
+        return out
+
+    def _possible(self, target_refs):
+        """(refs the targets may depend on, whether an unknown ref is among them)."""
+        tracked, unknown_refs = self._tracked, self._unknown
         possible, unknown = set(), False
         stack = [r for r in target_refs if r in tracked]
         possible.update(stack)
         while stack:
             r = stack.pop()
-            if r in self._unknown:
+            if r in unknown_refs:
                 unknown = True
             for inp, e in tracked[r]:
                 if e is not False and inp not in possible:
                     possible.add(inp)
                     stack.append(inp)
-        certain = set()
-        stack = [r for r, d in zip(target_refs, target_dtypes)
-                 if r in tracked and d is not None and d.is_floating and r not in self._unknown]
-        certain.update(stack)
-        while stack:
-            r = stack.pop()
-            for inp, e in tracked[r]:
-                if e is True and inp not in certain:
-                    certain.add(inp)
-                    stack.append(inp)
-        out = []
-        for s, r in zip(sources, refs):
-            floating = s._dtype is not None and s._dtype.is_floating
-            if r in certain and floating:
-                out.append(True)
-            elif unconnected == pb.UNCONNECTED_ZERO and floating and s._shape is not None:
-                out.append(True)
-            elif r not in possible and not unknown and r not in target_refs and floating:
-                out.append(False)
-            else:
-                out.append(None)
-        return out
+        return possible, unknown
 
     def _gradients_recorded_elsewhere(self, outs):
         # Gradients run as ops: an active outer tape may record them. Let the server decide.
@@ -317,17 +385,22 @@ class GradientTape:
                  unconnected_gradients=UnconnectedGradients.NONE):
         """d(sum of targets)/d(source) for each source, in the structure of `sources`;
         None for a source the targets do not depend on."""
-        self._check()
-        self._check_unused()
-        targets, _ = _flatten(target)
+        if self._session is None or self._error is not None:
+            self._check()
+        if self._consumed:
+            self._check_unused()
+        targets = [target] if isinstance(target, _Ops) else _flatten(target)[0]
         leaves, structure = _flatten(sources)
         og = None
         if output_gradients is not None:
             og, _ = _flatten(output_gradients)
             if len(og) != len(targets):
                 raise ValueError("output_gradients must have one entry per target")
-        outs = self._differentiate("gradient", targets, leaves, _unconnected(unconnected_gradients),
-                                   og, lambda s, t: s._shape)
+        unconnected = pb.UNCONNECTED_NONE if unconnected_gradients is UnconnectedGradients.NONE \
+            else _unconnected(unconnected_gradients)
+        outs = self._differentiate("gradient", targets, leaves, unconnected, og, None)
+        if structure is not None and structure[0] is list and structure[1] is None:
+            return outs  # a flat list: _pack, inline
         return _pack(structure, outs)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
@@ -361,39 +434,60 @@ class GradientTape:
                                    None, shape)[0]
 
     def _differentiate(self, kind, targets, sources, unconnected, output_gradients, out_shape):
+        """Queues a gradient, jacobian or batch_jacobian step; returns its outputs (None for a
+        source predicted unconnected). `out_shape(source, target0)` is an output's shape, or
+        None for the source's own shape (a gradient)."""
         session = self._session
         frame = user_frame()
-        targets = [x if isinstance(x, _Ops) else convert_to_tensor(x) for x in targets]
-        sources = [x if isinstance(x, _Ops) else convert_to_tensor(x) for x in sources]
-        t_refs = [x._ref_in(session, frame) for x in targets]
-        s_refs = [x._ref_in(session, frame) for x in sources]
-        predicted = self._predict(t_refs, [x._dtype for x in targets], sources, s_refs,
-                                  unconnected)
-        outs = []
+        # Tensors and variables of this session (the usual case) need no checks beyond the
+        # error one; local values are converted and uploaded.
+        for x in targets:
+            if not isinstance(x, _Ops):
+                targets = [x if isinstance(x, _Ops) else convert_to_tensor(x) for x in targets]
+                break
+        for x in sources:
+            if not isinstance(x, _Ops):
+                sources = [x if isinstance(x, _Ops) else convert_to_tensor(x) for x in sources]
+                break
+        t_refs, t_dtypes, s_refs = [], [], []
+        for x in targets:
+            t_refs.append(x._ref if x._session is session and x._error is None
+                          else x._ref_in(session, frame))
+            t_dtypes.append(x._dtype)
+        for x in sources:
+            s_refs.append(x._ref if x._session is session and x._error is None
+                          else x._ref_in(session, frame))
+        predicted = self._predict(t_refs, t_dtypes, sources, s_refs, unconnected)
+        outs, out_refs = [], []
+        fetch = self.fetch
+        target0 = targets[0]
         for s, p in zip(sources, predicted):
             if p is False:
                 outs.append(None)
+                out_refs.append("")
             else:
-                outs.append(Tensor._remote(session, session.new_ref("g"), s._dtype,
-                                           out_shape(s, targets[0])))
-        out_refs = [o._ref if o is not None else "" for o in outs]
-        fetch = self.fetch
-        for o in outs:
-            if o is not None:
+                session._counter = n = session._counter + 1  # session.new_ref("g"), inline
+                ref = f"g{n}"
+                o = _remote(session, ref, s._dtype,
+                            s._shape if out_shape is None else out_shape(s, target0))
                 o._awaiting = fetch
-        if kind == "gradient":
+                outs.append(o)
+                out_refs.append(ref)
+        if kind == "gradient" and not output_gradients:
+            step = _framed.gradient(self._name, t_refs, s_refs, unconnected, out_refs, fetch)
+        elif kind == "gradient":
             ogs = [_wire.encode(np.asarray(convert_to_tensor(g, dtype_hint=t._dtype).numpy()))
                    for g, t in zip(output_gradients or (), targets)]
-            step = _enc.gradient_step(self._name, t_refs, s_refs, unconnected, out_refs, fetch,
-                                      ogs)
+            step = _framed.framed(_enc.gradient_step(self._name, t_refs, s_refs, unconnected,
+                                                  out_refs, fetch, ogs))
         elif kind == "jacobian":
-            step = pb.Step(jacobian=pb.JacobianStep(
+            step = _framed.framed(pb.Step(jacobian=pb.JacobianStep(
                 tape=self._name, target=t_refs[0], sources=s_refs, unconnected=unconnected,
-                outputs=out_refs, fetch=fetch))
+                outputs=out_refs, fetch=fetch)).SerializeToString())
         else:
-            step = pb.Step(batch_jacobian=pb.BatchJacobianStep(
+            step = _framed.framed(pb.Step(batch_jacobian=pb.BatchJacobianStep(
                 tape=self._name, target=t_refs[0], source=s_refs[0], output=out_refs[0],
-                fetch=fetch))
+                fetch=fetch)).SerializeToString())
         answered = {}
 
         def on_result(r):
@@ -401,14 +495,18 @@ class GradientTape:
                 return
             for i, v in enumerate(r.values):
                 o = outs[i]
-                answered[i] = not v.none
                 if v.none:
+                    answered[i] = False
                     if o is not None and predicted[i] is True:
                         o._error = _errors.InternalError(
                             f"the server returned no gradient for source {s_refs[i]} where the "
-                            f"client predicted one (please report)" + _fmt(frame))
-                elif o is not None:
-                    o._set_from_proto(v.tensor)
+                            f"client predicted one (please report)" + format_frame(frame))
+                    continue
+                answered[i] = True
+                if o is not None:  # o._set_from_proto(v.tensor), inline
+                    o._dtype, o._shape, value = _decode(v.tensor)
+                    if value is not None:
+                        o._value = value
                     o._awaiting = False
                 elif predicted[i] is False:
                     warnings.warn(f"gradd: the server returned a gradient for source "
@@ -420,21 +518,17 @@ class GradientTape:
                 if o is not None:
                     o._error = err
 
-        session.enqueue(step, frame, on_result=on_result, on_fail=on_fail)
+        session.push(step, (frame, None, False, on_result, on_fail, None), True)
         if not self._persistent:
             self._consumed = True
             self._tracked, self._unknown = {}, set()
-        self._gradients_recorded_elsewhere(outs)
-        if any(p is None for p in predicted):
+        if session._active_tapes:
+            self._gradients_recorded_elsewhere(outs)
+        if None in predicted:
             session.flush()
             outs = [o if (p is not None or answered.get(i)) else None
                     for i, (o, p) in enumerate(zip(outs, predicted))]
         return outs
-
-
-def _fmt(frame):
-    from ._session import format_frame
-    return format_frame(frame)
 
 
 class _StopRecording:

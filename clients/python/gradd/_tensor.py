@@ -1,18 +1,19 @@
-"""Tensor, Variable and the op call that queues an OpStep.
+"""Tensor and the op call that queues an OpStep (Variable is in _variable.py, conversion of
+Python values in _convert.py; both re-exported here).
 
 A Tensor is either local (a numpy value, e.g. tf.constant; uploaded as a ConstantStep the
 first time an op in a session uses it) or remote (bound to a ref in a session, produced by an
 op or a gradient; its value is fetched when needed). Shapes and dtypes are inferred locally
 where possible and corrected by the server's results.
 """
-import numbers
 import weakref
 
 import numpy as np
 
-from . import _dtypes, _enc, _errors, _shapes, _wire
+from . import _dtypes, _enc, _framed, _shapes, _wire
+from ._framed import _CHR
 from ._proto import gradd_pb2 as pb
-from ._session import get_session, user_frame
+from ._session import _IN_PACKAGE, _getframe, get_session, user_frame
 
 
 class TensorShape(tuple):
@@ -66,170 +67,76 @@ class TensorShape(tuple):
         return f"TensorShape({list(self)})"
 
 
-# ---------------------------------------------------------------------------------------------
-# Conversion
-
-
-def _to_numpy(value, dtype=None):
-    """Converts a Python/numpy value to an array with TensorFlow's default dtypes (Python
-    floats -> float32, ints -> int32). With `dtype`, casts: numpy values unchecked (as
-    TensorFlow casts them), Python values refusing float -> int truncation."""
-    if dtype is not None:
-        dtype = _dtypes.as_dtype(dtype)
-    if isinstance(value, (np.ndarray, np.generic)):
-        arr = np.asarray(value)
-        if dtype is None:
-            _dtypes.as_dtype(arr.dtype)  # rejects unsupported dtypes
-            return arr
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"cannot convert {value!r} to a tensor of dtype {dtype.name}")
-        return arr.astype(dtype.as_numpy_dtype, copy=False)
-    arr = np.asarray(value)
-    if dtype is None:
-        if arr.dtype == np.float64:
-            return arr.astype(np.float32)
-        if arr.dtype.kind in "iu":
-            if arr.size and (arr.max() > np.iinfo(np.int32).max or arr.min() < np.iinfo(np.int32).min):
-                return arr.astype(np.int64)
-            return arr.astype(np.int32)
-        _dtypes.as_dtype(arr.dtype)
-        return arr
-    if arr.dtype.kind == "f" and (dtype.is_integer or dtype.is_bool):
-        if not np.all(np.mod(arr, 1) == 0):
-            raise TypeError(f"cannot convert {value!r} to a tensor of dtype {dtype.name}")
-    if arr.dtype.kind == "O":
-        raise TypeError(f"cannot convert {value!r} to a tensor")
-    return arr.astype(dtype.as_numpy_dtype, copy=False)
-
-
-def _contains_tensor(value):
-    if isinstance(value, _Ops):
-        return True
-    if isinstance(value, (list, tuple)):
-        return any(_contains_tensor(v) for v in value)
-    return False
-
-
-def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
-    """Returns `value` as a Tensor; a Variable is read (an Identity op, recorded by active
-    tapes like any read). Python values become local constants; with `dtype_hint` they take
-    that dtype where TensorFlow would (see _operand), else their own."""
-    if isinstance(value, _Ops):
-        if dtype is not None and _dtypes.as_dtype(dtype) is not value.dtype:
-            raise ValueError(f"tensor has dtype {value.dtype.name}, not {_dtypes.as_dtype(dtype).name}")
-        return value if isinstance(value, Tensor) else value.value()
-    if isinstance(value, (list, tuple)) and _contains_tensor(value):
-        from . import _ops
-        return _ops.stack([convert_to_tensor(v, dtype=dtype, dtype_hint=dtype_hint) for v in value])
-    if dtype is None and dtype_hint is not None:
-        return _operand(value, _dtypes.as_dtype(dtype_hint), hint=True)
-    return Tensor._local(_to_numpy(value, dtype))
-
-
-def _fits(kind, dtype):
-    """Whether TensorFlow converts a Python value (of numpy kind `kind`) to `dtype`: ints and
-    bools widen to any number dtype, floats only to floats, nothing else to bool."""
-    if dtype.is_floating:
-        return kind in "biuf"
-    if dtype.is_integer:
-        return kind in "biu"
-    return kind == "b"
-
-
-def _operand(value, dtype, hint=False):
-    """`value` (not a tensor) as the operand of an op whose other input has `dtype`, converted
-    like TensorFlow does: numpy values are cast to `dtype` unchecked (`x * np.float64(2)` is
-    float32 for a float32 x), Python numbers and lists when they fit (`int_tensor * 2.5` is a
-    TypeError). With `hint` a misfit keeps its own dtype instead (TensorFlow's dtype_hint:
-    the op then reports the mismatch)."""
-    scalar = type(value) in (float, int)
-    if scalar:
-        # Scalars like the 2 in `y**2` recur in every iteration: reuse one constant.
-        t = _SCALARS.get((type(value), value, dtype))
-        if t is not None:
-            return t
-    elif isinstance(value, (np.ndarray, np.generic)):
-        return Tensor._local(_to_numpy(value, dtype))
-    elif isinstance(value, (list, tuple)) and _contains_tensor(value):
-        return convert_to_tensor(value, dtype_hint=dtype)
-    raw = np.asarray(value)
-    if _fits(raw.dtype.kind, dtype):
-        t = Tensor._local(raw.astype(dtype.as_numpy_dtype))
-        if scalar:
-            if len(_SCALARS) >= 4096:
-                _SCALARS.clear()
-            _SCALARS[(type(value), value, dtype)] = t
-        return t
-    if hint:
-        return Tensor._local(_to_numpy(value))
-    raise TypeError(f"Cannot convert {value!r} to a tensor of dtype {dtype.name}")
-
-
-_SCALARS = {}
-
-
-def _attr(v):
-    """An attr value normalized for _enc.attr_entry: bool, int, float, str, DType or a tuple
-    of ints."""
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (_dtypes.DType, str)):
-        return v
-    if isinstance(v, numbers.Integral):
-        return int(v)
-    if isinstance(v, numbers.Real):
-        return float(v)
-    return tuple(int(x) for x in v)
-
-
-def _session_of(inputs):
-    s = None
-    for x in inputs:
-        xs = x._session
-        if xs is not None:
-            if s is None:
-                s = xs
-            elif xs is not s:
-                raise ValueError("tensors from different gradd sessions cannot be mixed")
-    return s if s is not None else get_session()
-
-
 def run_op(op, inputs, attrs=None, n_out=1):
     """Queues OpStep `op` on `inputs` (tensors, variables or Python values) and returns its
     `n_out` output Tensors (shapes/dtypes inferred locally where possible). The step is
-    `quiet` (no values come back for it) when every output's shape and dtype is known here."""
-    attr_bytes = b""
+    `quiet` (no values come back for it) when every output's shape and dtype is known here.
+
+    This runs for every op the user's code calls, so the usual case (one output, one or two
+    inputs) is written out: small helpers are inlined (marked), and the step is encoded by one
+    call (_framed.op1/op2)."""
     if attrs:
         attrs = {k: v for k, v in attrs.items() if v is not None}
-        attr_bytes = b"".join([_enc.attr_entry(k, _attr(v)) for k, v in sorted(attrs.items())])
+    if attrs:
+        attr_s = _enc.attrs_str([(k, _attr(v)) for k, v in sorted(attrs.items())])
     else:
-        attrs = {}
-    inputs = [x if isinstance(x, _Ops) else convert_to_tensor(x) for x in inputs]
-    session = _session_of(inputs)
-    frame = user_frame()
-    refs, in_shapes, in_dtypes = [], [], []
+        attrs, attr_s = _NO_ATTRS, ""
     for x in inputs:
-        # Remote tensors and variables of this session (the usual case) need no checks beyond
-        # the error one; local values are uploaded by _ref_in.
-        refs.append(x._ref if x._session is session and x._error is None
-                    else x._ref_in(session, frame))
-        in_shapes.append(x._shape)
-        in_dtypes.append(x._dtype)
-    shapes, dtypes = _shapes.infer(op, in_shapes, in_dtypes, attrs, n_out)
-    new_ref = session.new_ref
-    remote = Tensor._remote
-    if n_out == 1:
-        s0, d0 = shapes[0], dtypes[0]
-        outs = [remote(session, new_ref(), d0, s0)]
-        quiet = d0 is not None and s0 is not None and None not in s0
+        if not isinstance(x, _Ops):
+            inputs = [x if isinstance(x, _Ops) else convert_to_tensor(x) for x in inputs]
+            break
+    session = None
+    for x in inputs:
+        xs = x._session
+        if xs is not session and xs is not None:
+            if session is not None:
+                raise ValueError("tensors from different gradd sessions cannot be mixed")
+            session = xs
+    if session is None:
+        session = get_session()
+    # user_frame(), inline: the innermost caller outside this package.
+    f = _getframe(1)
+    try:
+        while _IN_PACKAGE[f.f_code.co_filename]:
+            f = f.f_back
+        frame = (f.f_code, f.f_lasti)
+    except AttributeError:  # f is None: the whole stack is this package's
+        frame = None
+    # Remote tensors and variables of this session (the usual case) need no checks beyond the
+    # error one; local values are uploaded by _ref_in.
+    n_in = len(inputs)
+    if n_in == 2:
+        a, b = inputs
+        refs = [a._ref if a._session is session and a._error is None else a._ref_in(session, frame),
+                b._ref if b._session is session and b._error is None else b._ref_in(session, frame)]
     else:
-        outs = [remote(session, new_ref(), d, sh) for sh, d in zip(shapes, dtypes)]
+        refs = [x._ref if x._session is session and x._error is None
+                else x._ref_in(session, frame) for x in inputs]
+    if n_out == 1 and n_in <= 2:
+        shape, dtype = _shapes.infer1(op, inputs, attrs)
+        session._counter = n = session._counter + 1  # session.new_ref(), inline
+        ref = f"t{n}"
+        t = _new(Tensor)  # _remote(session, ref, dtype, shape), inline
+        t._session, t._ref, t._dtype, t._shape, t._value, t._error = \
+            session, ref, dtype, shape, None, None
+        outs = [t]
+        quiet = dtype is not None and shape is not None and None not in shape
+        step = (_framed.op2(op, refs[0], refs[1], attr_s, ref, quiet) if n_in == 2 else
+                _framed.op1(op, refs[0], attr_s, ref, quiet) if n_in == 1 else
+                _framed.op(op, refs, attr_s, [ref], quiet))
+    else:
+        shapes, dtypes = _shapes.infer(op, [x._shape for x in inputs],
+                                       [x._dtype for x in inputs], attrs, n_out)
+        outs = [_remote(session, session.new_ref(), d, sh) for sh, d in zip(shapes, dtypes)]
         quiet = None not in dtypes and all(sh is not None and None not in sh for sh in shapes)
-    step = _enc.op_step(op, refs, [o._ref for o in outs], attr_bytes, quiet)
-    if session._active_tapes:
-        session._record(op, inputs, refs, outs)
-    session.enqueue(step, frame, outs=outs, quiet=quiet)
+        step = _framed.op(op, refs, attr_s, [o._ref for o in outs], quiet)
+    for tape in session._active_tapes:
+        tape._record(op, inputs, refs, outs)
+    session.push(step, (frame, outs, quiet, None, None, None), not quiet)
     return outs
+
+
+_NO_ATTRS = {}  # read only: the attrs of an op called without any
 
 
 def fetch(tensors):
@@ -269,9 +176,9 @@ def _binary(op, a, b):
     and the other ops called with two lists or numbers)."""
     if isinstance(a, _Ops):
         if not isinstance(b, _Ops):
-            b = _operand(b, a.dtype)
+            b = _operand(b, a._dtype or a.dtype)  # _dtype unless unknown: no property call
     elif isinstance(b, _Ops):
-        a = _operand(a, b.dtype)
+        a = _operand(a, b._dtype or b.dtype)
     else:
         a = convert_to_tensor(a)
         b = _operand(b, a.dtype)
@@ -330,20 +237,24 @@ class _Ops:
     __slots__ = ()
     __array_priority__ = 100  # numpy defers `ndarray op tensor` to us
 
-    def __add__(self, o):
-        return _add(self, o)
+    __add__ = _add  # (x, y): a method as it is
 
     def __radd__(self, o):
         return _binary("AddV2", o, self)
 
+    # `_binary(op, self, o)`, inline in the forward operators: a call less for `y ** 2`.
     def __sub__(self, o):
-        return _binary("Sub", self, o)
+        if not isinstance(o, _Ops):
+            o = _operand(o, self._dtype or self.dtype)  # _dtype unless unknown: no property
+        return run_op("Sub", [self, o])[0]
 
     def __rsub__(self, o):
         return _binary("Sub", o, self)
 
     def __mul__(self, o):
-        return _binary("Mul", self, o)
+        if not isinstance(o, _Ops):
+            o = _operand(o, self._dtype or self.dtype)  # _dtype unless unknown: no property
+        return run_op("Mul", [self, o])[0]
 
     def __rmul__(self, o):
         return _binary("Mul", o, self)
@@ -355,17 +266,18 @@ class _Ops:
         return _truediv(_operand(o, self.dtype), self)
 
     def __pow__(self, o):
-        return _binary("Pow", self, o)
+        if not isinstance(o, _Ops):
+            o = _operand(o, self._dtype or self.dtype)  # _dtype unless unknown: no property
+        return run_op("Pow", [self, o])[0]
 
     def __rpow__(self, o):
         return _binary("Pow", o, self)
 
-    def __matmul__(self, o):
-        return matmul(self, o)
+    __matmul__ = matmul  # (a, b, ...): a method as it is
 
     def __rmatmul__(self, o):
         # Reflected operators convert the other operand with this dtype (`x @ w`, x a list).
-        return matmul(_operand(o, self.dtype), self)
+        return matmul(_operand(o, self._dtype or self.dtype), self)
 
     def __neg__(self):
         return run_op("Neg", [self])[0]
@@ -494,11 +406,12 @@ class Tensor(_Ops):
         raise TypeError("use gradd.constant(...) or gradd.convert_to_tensor(...)")
 
     @classmethod
-    def _local(cls, arr):
+    def _local(cls, arr, dtype=None):
+        """A local tensor of numpy array `arr` (`dtype`: its DType, when the caller knows)."""
         t = object.__new__(cls)
         t._session = None
         t._ref = None
-        t._dtype = _dtypes.as_dtype(arr.dtype)
+        t._dtype = dtype if dtype is not None else _dtypes.of_numpy(arr.dtype)
         t._shape = tuple(arr.shape)
         t._value = arr
         t._error = None
@@ -509,26 +422,18 @@ class Tensor(_Ops):
 
     @classmethod
     def _remote(cls, session, ref, dtype, shape):
-        t = object.__new__(cls)
-        t._session = session
-        t._ref = ref
-        t._dtype = dtype
-        t._shape = None if shape is None else tuple(shape)
-        t._value = None
-        t._error = None
-        t._uploads = None
-        t._up_session = t._up_ref = None
-        t._awaiting = False
-        return t
+        return _remote(session, ref, dtype, shape)
 
-    def __del__(self):
+    def __del__(self, _CHR=_CHR):  # (bound here: module globals are gone at interpreter exit)
         # Releases the server's copies with the next Run (cheaper than a weakref.finalize per
         # tensor, which the seed cell would pay five times an iteration).
         try:
-            if self._ref is not None:
-                self._session._release_refs.append(self._ref)
+            r = self._ref
+            if r is not None:  # Session.release(r), inline
+                self._session._release_refs.append(f"\n{_CHR[len(r)]}{r}")
             elif self._up_session is not None:
-                self._up_session._release_refs.append(self._up_ref)
+                r = self._up_ref
+                self._up_session._release_refs.append(f"\n{_CHR[len(r)]}{r}")
         except AttributeError:  # never fully constructed
             pass
 
@@ -545,8 +450,9 @@ class Tensor(_Ops):
             # The common case: a local value used in one session (released by __del__).
             ref = self._up_ref = session.new_ref("c")
             self._up_session = session
-            session.enqueue(_enc.constant_step(ref, _wire.encode(self._value)),
-                            frame or user_frame(), on_fail=self._forget_upload)
+            session.push(_framed.constant(ref, *_wire.parts(self._value)),
+                         (frame or user_frame(), None, False, None, self._forget_upload, None),
+                         False)
             return ref
         if self._uploads is None:
             self._uploads = weakref.WeakKeyDictionary()
@@ -594,9 +500,10 @@ class Tensor(_Ops):
 
     def numpy(self):
         """The value as a numpy array (a numpy scalar for rank 0); fetches it if needed."""
-        if self._value is None:
-            fetch([self])
         v = self._value
+        if v is None:
+            fetch([self])
+            v = self._value
         return v[()] if v.ndim == 0 else v.copy()
 
     def __format__(self, spec):
@@ -622,154 +529,25 @@ class Tensor(_Ops):
                 f"numpy={self._numpy_text(is_repr=True)}>")
 
 
-class Variable(_Ops):
-    """A mutable tensor held by the server (tf.Variable). Trainable variables read by an op are
-    watched automatically by tapes with watch_accessed_variables=True."""
+def _remote(session, ref, dtype, shape):
+    """A Tensor bound to `ref` in `session` (see Tensor._remote). `_uploads`, `_up_session`
+    and `_up_ref` stay unset: only local tensors read them (every op output is one of these,
+    so the stores are saved); `_awaiting` too (read with getattr)."""
+    t = _new(Tensor)
+    t._session = session
+    t._ref = ref
+    t._dtype = dtype
+    t._shape = shape if shape is None or type(shape) is tuple else tuple(shape)
+    t._value = None
+    t._error = None
+    return t
 
-    __slots__ = ("_session", "_ref", "_dtype", "_shape", "_value", "_error", "_name",
-                 "_trainable", "_serial", "__weakref__")
 
-    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None):
-        if initial_value is None:
-            raise ValueError("initial_value must be specified")
-        if callable(initial_value):
-            initial_value = initial_value()
-        t = convert_to_tensor(initial_value, dtype=dtype) if not isinstance(initial_value, _Ops) \
-            else initial_value
-        if dtype is not None and t.dtype is not _dtypes.as_dtype(dtype):
-            from . import _ops
-            t = _ops.cast(t, dtype)
-        session = t._session if t._session is not None else get_session()
-        frame = user_frame()
-        self._session = session
-        self._ref = session.new_ref("v")
-        self._serial = session._counter
-        self._name = name or "Variable"
-        self._trainable = bool(trainable)
-        self._error = None
-        self._dtype = t.dtype
-        if t._value is not None:
-            value = np.array(t._value, copy=True)
-            self._value = value
-            self._shape = tuple(value.shape)
-            session.enqueue(pb.Step(variable=pb.VariableStep(
-                ref=self._ref, value=_wire.to_proto(value), trainable=self._trainable)),
-                frame, on_fail=self._poison)
-        else:
-            # A value still on the server: create zeros, then assign from its ref (no round trip).
-            self._shape = tuple(t.shape)
-            self._value = None
-            zeros = np.zeros(self._shape, dtype=self._dtype.as_numpy_dtype)
-            session.enqueue(pb.Step(variable=pb.VariableStep(
-                ref=self._ref, value=_wire.to_proto(zeros), trainable=self._trainable)),
-                frame, on_fail=self._poison)
-            session.enqueue(pb.Step(assign=pb.AssignStep(variable=self._ref,
-                                                         from_ref=t._ref_in(session, frame))),
-                            frame, on_fail=self._poison)
-        session._variables[self._ref] = self
-        weakref.finalize(self, session.release, self._ref).atexit = False
+_new = object.__new__
 
-    def _poison(self, err):
-        self._error = err
 
-    def _ref_in(self, session, frame=None):
-        if self._error is not None:
-            raise self._error
-        if session is not self._session:
-            raise ValueError("a variable cannot be used outside its gradd session")
-        return self._ref
-
-    @property
-    def name(self):
-        return self._name
-
-    @property
-    def trainable(self):
-        return self._trainable
-
-    @property
-    def dtype(self):
-        return self._dtype
-
-    @property
-    def shape(self):
-        return TensorShape(self._shape)
-
-    @property
-    def session(self):
-        return self._session
-
-    def numpy(self):
-        if self._value is None:
-            fetch([self])
-        v = self._value
-        return v[()] if v.ndim == 0 else v.copy()
-
-    def _set_from_proto(self, t):
-        value = _wire.decode(t)[2]
-        if value is not None:
-            self._value = value
-
-    def value(self):
-        """The current value as a Tensor (an Identity op: a read recorded by active tapes)."""
-        return run_op("Identity", [self])[0]
-
-    read_value = value
-
-    def _assign(self, mode, value):
-        frame = user_frame()
-        step = pb.AssignStep(variable=self._ref_in(self._session, frame), mode=mode)
-        cached = None
-        if isinstance(value, _Ops) and value._value is None:
-            self._check_shape(mode, value._shape)
-            step.from_ref = value._ref_in(self._session, frame)
-        else:
-            arr = value._value if isinstance(value, _Ops) else _to_numpy(value, self._dtype)
-            arr = np.asarray(arr, dtype=self._dtype.as_numpy_dtype)
-            self._check_shape(mode, arr.shape)
-            _wire.to_proto(arr, self._dtype, out=step.value)
-            if mode == pb.ASSIGN_MODE_ASSIGN:
-                cached = arr.copy()
-            elif self._value is not None:
-                cached = self._value + arr if mode == pb.ASSIGN_MODE_ADD else self._value - arr
-                cached = cached.astype(self._dtype.as_numpy_dtype)
-        self._value = cached
-        self._session.enqueue(pb.Step(assign=step), frame, on_fail=self._assign_failed)
-        return self
-
-    def _check_shape(self, mode, shape):
-        """TensorFlow's error for a value of another shape, raised before anything is queued
-        when the shape is known here: assign checks statically (ValueError), assign_add/_sub
-        in the kernel (InvalidArgumentError)."""
-        if shape is None or tuple(shape) == self._shape or None in shape:
-            return
-        if mode == pb.ASSIGN_MODE_ASSIGN:
-            raise ValueError(f"Cannot assign value to variable '{self._name}': Shape mismatch. "
-                             f"The variable shape {TensorShape(self._shape)}, and the assigned "
-                             f"value shape {TensorShape(shape)} are incompatible.")
-        raise _errors.InvalidArgumentError(
-            f"Cannot update variable with shape {list(self._shape)} using a Tensor with shape "
-            f"{list(shape)}, shapes must be equal.")
-
-    def _assign_failed(self, err):
-        # The assign did not run (it failed, or a step before it did): the server still holds
-        # the previous value, read again when needed. The error was raised by the flush; the
-        # variable stays usable, as in TensorFlow.
-        self._value = None
-
-    def assign(self, value, use_locking=False, name=None, read_value=True):
-        return self._assign(pb.ASSIGN_MODE_ASSIGN, value)
-
-    def assign_add(self, delta, use_locking=False, name=None, read_value=True):
-        return self._assign(pb.ASSIGN_MODE_ADD, delta)
-
-    def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
-        return self._assign(pb.ASSIGN_MODE_SUB, delta)
-
-    def __repr__(self):
-        if self._error is not None:
-            return f"<gradd.Variable '{self._name}' (failed: {self._error.message.splitlines()[0]})>"
-        return (f"<gradd.Variable '{self._name}' shape={self.shape} dtype={self._dtype.name}, "
-                f"numpy={self._numpy_text(is_repr=True)}>")
-
-    __str__ = __repr__
+# Re-exported (the package and its tests import them from here). At the end: these modules
+# import names defined above.
+from ._convert import (_SCALARS, _attr, _contains_tensor, _fits, _operand,  # noqa: E402,F401
+                       _to_numpy, convert_to_tensor)
+from ._variable import Variable  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """numpy <-> gradd.v1.Tensor. Uploads use little-endian `raw` bytes; results are read from
 `raw` or from the typed field, whichever the server filled."""
 import math
+import sys
 
 import numpy as np
 
@@ -33,8 +34,21 @@ def to_proto(arr, dtype=None, out=None):
     return t
 
 
+def parts(arr):
+    """(dtype enum, shape, little-endian raw bytes) of a numpy array of a supported dtype."""
+    dtype = _dtypes.of_numpy(arr.dtype)
+    if not (_LITTLE and arr.dtype.isnative):  # a big-endian machine or array
+        arr = np.asarray(arr, dtype=_LE[dtype.enum])
+    return dtype.enum, arr.shape, arr.tobytes()  # tobytes: C order, whatever the layout
+
+
+_LITTLE = sys.byteorder == "little"
+
+
 def encode(arr, dtype=None):
     """The bytes of a gradd.v1.Tensor for a numpy array (cast to `dtype` if given)."""
+    if dtype is None:
+        return _enc.tensor(*parts(arr))
     dtype, arr = _little_endian(arr, dtype)
     return _enc.tensor(dtype.enum, arr.shape, arr.tobytes())
 
@@ -43,11 +57,16 @@ def decode(t):
     """(dtype, shape, values or None) of a Tensor: None when it carries no values (a result
     with only its shape); a size-0 shape always has its (empty) values."""
     enum = t.dtype
-    dtype = _dtypes.from_enum(enum)
-    shape = tuple(t.shape)
+    dtype = _BY_ENUM.get(enum) or _dtypes.from_enum(enum)
+    shape = tuple(t.shape[:])  # a slice of the repeated field: a list, cheaper to iterate
     raw = t.raw
     if raw:
-        arr = np.frombuffer(raw, dtype=_LE[enum])
+        le = _LE[enum]
+        if len(raw) == le.itemsize * math.prod(shape) and _LITTLE:
+            # The usual case: an array straight on `raw` (read-only: a tensor's value is never
+            # handed out or changed in place; numpy() returns a copy).
+            return dtype, shape, np.ndarray(shape, le, raw)
+        arr = np.frombuffer(raw, le)
     else:
         vals = getattr(t, _FIELD.get(enum, "float_val"))
         if not len(vals) and 0 not in shape:
@@ -55,4 +74,9 @@ def decode(t):
         arr = np.asarray(vals, dtype=_LE[enum])
     if arr.size != math.prod(shape):
         raise ValueError(f"tensor of shape {list(shape)} carries {arr.size} values")
-    return dtype, shape, arr.astype(dtype.as_numpy_dtype, copy=True).reshape(shape)
+    if not arr.dtype.isnative:  # the wire's byte order is not this machine's
+        arr = arr.astype(dtype.as_numpy_dtype)
+    return dtype, shape, arr.reshape(shape)
+
+
+_BY_ENUM = {d.enum: d for d in _dtypes.ALL}
