@@ -49,9 +49,6 @@ def op1(op, r0, attrs, out, quiet):
     q = _QUIET if quiet else ""
     body = (f"{_OP_HEAD.get(op) or op_head(op)}\x12{_CHR[len(r0)]}{r0}"
             f"{attrs}\x22{_CHR[len(out)]}{out}{q}")
-    n = len(body)
-    if n < 0x7e:
-        return f"\x12{_CHR[n + 2]}\x2a{_CHR[n]}{body}".encode("latin-1")
     return _frame("\x2a", body)
 
 
@@ -60,9 +57,6 @@ def op2(op, r0, r1, attrs, out, quiet):
     q = _QUIET if quiet else ""
     body = (f"{_OP_HEAD.get(op) or op_head(op)}\x12{_CHR[len(r0)]}{r0}\x12{_CHR[len(r1)]}{r1}"
             f"{attrs}\x22{_CHR[len(out)]}{out}{q}")
-    n = len(body)
-    if n < 0x7e:
-        return f"\x12{_CHR[n + 2]}\x2a{_CHR[n]}{body}".encode("latin-1")
     return _frame("\x2a", body)
 
 
