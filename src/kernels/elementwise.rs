@@ -211,16 +211,28 @@ pub(crate) fn binary_in_place_with<T: Float, Op: BinaryOp<T>>(isa: Isa, acc: &mu
 
 /// Runs `out = op(x)` on `isa`.
 pub(crate) fn unary_with<T: Float, Op: UnaryOp<T>>(isa: Isa, x: &[T], out: &mut [T]) {
+    unary_with_then::<T, Op>(isa, x, out, |_, _| {});
+}
+
+/// Runs `out = op(x)` on `isa`, then `fix(x, out)` on each chunk while it is still in cache
+/// (a per-element correction the vector code leaves out).
+fn unary_with_then<T: Float, Op: UnaryOp<T>>(
+    isa: Isa,
+    x: &[T],
+    out: &mut [T],
+    fix: impl Fn(&[T], &mut [T]) + Sync,
+) {
     check_len("unary op out", out.len(), x.len());
-    let run = |x, out| {
+    let run = |x: &[T], out: &mut [T]| {
         T::dispatch(
             isa,
             Map::<T, Op> {
                 x,
-                out,
+                out: &mut *out,
                 op: PhantomData,
             },
-        )
+        );
+        fix(x, out);
     };
     match par_chunk_len(x.len()) {
         None => run(x, out),
@@ -305,16 +317,21 @@ pub fn exp<T: Float>(x: &[T], out: &mut [T]) {
 ///
 /// Subnormal inputs get TensorFlow's answer (`Float::ln_subnormal`). With denormals-are-zero
 /// on (`flush_denormals`) the vector code reads them as 0 and gives -inf, so only outputs that
-/// are -inf are checked against their input's bits afterwards.
+/// are -inf are checked against their input's bits, chunk by chunk right after the vector code.
 pub fn log<T: Float>(x: &[T], out: &mut [T]) {
-    unary_with::<T, Log>(isa(), x, out);
-    for (o, &v) in out.iter_mut().zip(x) {
-        if *o == T::NEG_INFINITY
-            && let Some(l) = v.ln_subnormal()
-        {
-            *o = l;
+    unary_with_then::<T, Log>(isa(), x, out, |x, out| {
+        for (o, &v) in out.iter_mut().zip(x) {
+            if *o == T::NEG_INFINITY
+                && let Some(l) = v.ln_subnormal()
+            {
+                *o = l;
+            }
         }
-    }
+    });
+}
+/// `ln(v)` for one element, with `log`'s rule for subnormal inputs (for strided fallbacks).
+pub fn ln_one<T: Float>(v: T) -> T {
+    v.ln_subnormal().unwrap_or_else(|| v.ln())
 }
 /// Computes `out = tanh(x)`; `d/dx tanh(x) = 1 - tanh(x)^2`.
 pub fn tanh<T: Float>(x: &[T], out: &mut [T]) {

@@ -130,7 +130,7 @@ impl Op for Unary {
             Kind::Exp => float_map!(op, x, |a| fast::unary(Un::Exp, a)
                 .unwrap_or_else(|| a.mapv(|v| v.exp()))),
             Kind::Log => float_map!(op, x, |a| fast::unary(Un::Log, a)
-                .unwrap_or_else(|| a.mapv(|v| v.ln()))),
+                .unwrap_or_else(|| a.mapv(crate::kernels::ln_one))),
             Kind::Log1p => float_map!(op, x, |a| a.mapv(|v| v.ln_1p())),
             Kind::Sin => float_map!(op, x, |a| a.mapv(|v| v.sin())),
             Kind::Cos => float_map!(op, x, |a| a.mapv(|v| v.cos())),
@@ -348,5 +348,26 @@ mod tests {
             let y = op.forward(&[&x]).expect("forward").remove(0).to_f64_vec();
             assert_eq!(y, vec![-1.25 * f64::from(alpha), 3.0]);
         }
+    }
+
+    /// Log of a strided (non-contiguous) tensor takes the element-wise fallback, which must
+    /// apply the same float32 subnormal rule as the vector kernel: ln(2^-150) for a positive
+    /// subnormal, NaN for a negative one (TensorFlow's answers; `Float::ln_subnormal`).
+    #[test]
+    fn strided_log_follows_the_subnormal_rule() {
+        let tiny = f32::from_bits(1);
+        let big_sub = f32::from_bits(0x007f_ffff);
+        let base = ndarray::Array1::from(vec![tiny, 9.0, big_sub, 9.0, -tiny, 9.0, 2.0, 9.0]);
+        let strided = base.slice_move(ndarray::s![..;2]).into_dyn().into_shared();
+        assert!(!strided.is_standard_layout());
+        let x = Tensor::F32(strided);
+        let op = build("Log", &AttrMap::new(), 1).expect("build");
+        let y = op.forward(&[&x]).expect("forward").remove(0).to_f64_vec();
+        // TensorFlow 2.21 answers ln(2^-150) in float32 for every positive subnormal.
+        let floor = (-150.0 * std::f64::consts::LN_2) as f32;
+        assert_eq!(y[0], f64::from(floor), "smallest subnormal");
+        assert_eq!(y[1], f64::from(floor), "largest subnormal");
+        assert!(y[2].is_nan(), "negative subnormal: {}", y[2]);
+        assert_eq!(y[3], f64::from(2f32.ln()));
     }
 }

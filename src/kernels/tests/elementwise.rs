@@ -235,3 +235,39 @@ fn new_with_covers_every_element_once() {
         );
     }
 }
+
+/// With denormals-are-zero on (as the binary runs), `log` gives TensorFlow's float32 answers
+/// for subnormal inputs wherever they sit in a chunk, and the vector kernel's ln elsewhere.
+/// On a thread of its own: the flush is per thread, and these lengths stay on it.
+#[test]
+fn log_patches_subnormals_under_denormals_are_zero() {
+    std::thread::spawn(|| {
+        crate::kernels::flush_denormals();
+        for n in [1usize, 15, 16, 17, 100, 4099] {
+            let x: Vec<f32> = (0..n)
+                .map(|i| match i % 4 {
+                    0 => f32::from_bits(1 + i as u32),
+                    1 => -f32::from_bits(5),
+                    2 => 0.5 + i as f32,
+                    _ => 0.0,
+                })
+                .collect();
+            let mut out = vec![0f32; n];
+            crate::kernels::log(&x, &mut out);
+            for (i, (&v, &got)) in x.iter().zip(&out).enumerate() {
+                let want = crate::kernels::ln_one(v);
+                if i % 4 == 2 {
+                    assert!((got - want).abs() <= 1e-6 * want.abs().max(1.0), "n {n} i {i}");
+                } else {
+                    assert!(
+                        got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                        "n {n} i {i}: ln({v:e}) gave {got}, want {want}"
+                    );
+                }
+            }
+            assert_eq!(out[0], (-150.0 * std::f64::consts::LN_2) as f32);
+        }
+    })
+    .join()
+    .expect("log test thread");
+}
