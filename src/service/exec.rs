@@ -143,7 +143,7 @@ impl Exec {
                 }
             }
         }
-        cell.set_last_usage(session.refresh_usage());
+        cell.usage_changed();
         // A long Run renews the TTL when it ends too, so the session never expires under it.
         cell.touch();
         Progress::Done

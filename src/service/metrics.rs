@@ -129,7 +129,7 @@ impl Metrics {
         );
         let _ = writeln!(
             s,
-            "# HELP gradd_session_bytes Bytes of tensor data held by all sessions (as of each session's last request).\n# TYPE gradd_session_bytes gauge\ngradd_session_bytes {bytes}"
+            "# HELP gradd_session_bytes Bytes of tensor data held by all sessions (counted when scraped; a session busy in a request counts as of its last count).\n# TYPE gradd_session_bytes gauge\ngradd_session_bytes {bytes}"
         );
         let _ = writeln!(
             s,

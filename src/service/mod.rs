@@ -41,8 +41,8 @@ pub struct GraddService {
     permits: Arc<Semaphore>,
 }
 
-/// Describes a session without locking it (a Run may hold it for long): the usage is the one
-/// recorded at the end of the session's last request, which includes every release.
+/// Describes a session without waiting for it (a Run may hold it for long): the usage is
+/// counted now if the session is idle, else the count from before the running request.
 fn describe(cell: &SessionCell) -> pb::Session {
     let u = cell.last_usage();
     pb::Session {

@@ -49,8 +49,9 @@ pub struct SessionCell {
     /// decoded the request to a compute thread without unlocking in between.
     session: Arc<SessionMutex>,
     last_used: Mutex<Instant>,
-    /// Usage as of the end of the last request (read by metrics without locking the session).
-    last_usage: Mutex<Usage>,
+    /// Usage as last counted, and whether a request ran since (read by Session.info and
+    /// metrics, which count again only if the session is idle, so they never wait on a Run).
+    last_usage: Mutex<(Usage, bool)>,
 }
 
 impl SessionCell {
@@ -77,13 +78,26 @@ impl SessionCell {
         self.lock().usage()
     }
 
-    /// Records the usage seen at the end of a request.
-    pub fn set_last_usage(&self, u: Usage) {
-        *lock(&self.last_usage) = u;
+    /// Notes that a request changed the session: the next `last_usage` counts again. Counting
+    /// is O(session) (refs, variables, every tape's saved tensors), too much for every Run.
+    pub fn usage_changed(&self) {
+        lock(&self.last_usage).1 = true;
     }
 
+    /// The session's usage: counted now if a request changed it since the last count and no
+    /// request holds it; otherwise the last count (during a Run: as of the request before it).
     pub fn last_usage(&self) -> Usage {
-        *lock(&self.last_usage)
+        let (u, stale) = *lock(&self.last_usage);
+        if !stale {
+            return u;
+        }
+        let Some(mut session) = self.try_lock() else {
+            return u;
+        };
+        let fresh = session.refresh_usage();
+        // Under the session lock: no request can mark it changed between the count and this.
+        *lock(&self.last_usage) = (fresh, false);
+        fresh
     }
 }
 
@@ -166,7 +180,7 @@ impl SessionStore {
                 self.config.session_memory_bytes,
             ))),
             last_used: Mutex::new(Instant::now()),
-            last_usage: Mutex::new(Usage::default()),
+            last_usage: Mutex::new((Usage::default(), false)),
         });
         map.insert(id, cell.clone());
         Ok(cell)
@@ -216,5 +230,39 @@ impl SessionStore {
     /// All live sessions (for metrics).
     pub fn cells(&self) -> Vec<Arc<SessionCell>> {
         lock(&self.sessions).values().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Step;
+    use crate::tensor::{DType, Tensor};
+
+    fn constant(cell: &SessionCell, name: &str) {
+        let mut s = cell.lock();
+        s.run_step(Step::Constant {
+            name: name.into(),
+            value: Tensor::scalar(DType::F32, 1.0),
+        })
+        .expect("constant");
+        cell.usage_changed();
+    }
+
+    /// Usage is counted when asked for, not at the end of every request, and asking never
+    /// waits for a request that holds the session: it gets the last count instead.
+    #[test]
+    fn usage_is_counted_on_demand_and_never_waits_for_a_run() {
+        let store = SessionStore::default();
+        let cell = store.create("", Duration::ZERO, "p").expect("create");
+        assert_eq!(cell.last_usage().refs, 0);
+        constant(&cell, "a");
+        assert_eq!((cell.last_usage().refs, cell.last_usage().bytes), (1, 4));
+        constant(&cell, "b");
+        let held = cell.lock();
+        // A request holds the session: the count from before it, at once.
+        assert_eq!(cell.last_usage().refs, 1);
+        drop(held);
+        assert_eq!((cell.last_usage().refs, cell.last_usage().bytes), (2, 8));
     }
 }
