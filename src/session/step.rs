@@ -140,7 +140,16 @@ impl Step {
             | Step::Jacobian { tape, .. }
             | Step::BatchJacobian { tape, .. }
             | Step::WatchedVariables { tape } => tape.clone(),
-            Step::Op { op, outputs, .. } => format!("{op} -> {}", first(outputs)),
+            Step::Op { op, outputs, .. } => {
+                // Built by hand: this runs for every step of every Run (before the step
+                // consumes itself), and `format!` cost several times the one allocation.
+                let out = outputs.first().map_or("", String::as_str);
+                let mut s = String::with_capacity(op.len() + 4 + out.len());
+                s.push_str(op);
+                s.push_str(" -> ");
+                s.push_str(out);
+                s
+            }
             Step::Fetch { refs } => first(refs),
             Step::Assign { variable, .. } => variable.clone(),
             Step::Release { refs, tapes } => first(refs).max(first(tapes)),
