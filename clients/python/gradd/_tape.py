@@ -13,8 +13,10 @@ import warnings
 
 import numpy as np
 
-from . import _dtypes, _enc, _errors, _framed, _wire
+from . import _enc, _errors, _framed, _wire
+from ._edges import _OP_EDGE, _edge
 from ._framed import _CHR
+from ._nest import _flatten, _pack
 from ._proto import gradd_pb2 as pb
 from ._session import format_frame, frame_info, get_session, user_frame
 from ._tensor import TensorShape, Variable, _Ops, _remote, convert_to_tensor
@@ -53,87 +55,6 @@ def _check_batch_shapes(target, source):
     if ts is not None and ss is not None and None not in (ts[0], ss[0]) and ts[0] != ss[0]:
         raise ValueError(f"Need first dimension of target shape ({TensorShape(ts)}) and "
                          f"source shape ({TensorShape(ss)}) to match.")
-
-
-_NO_GRADIENT = {"StopGradient", "Greater", "Less", "GreaterEqual", "LessEqual", "Equal", "ArgMax",
-                "OneHot"}
-_DIFFERENTIABLE = {
-    "AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference",
-    "Identity", "Neg", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log", "Log1p", "Abs",
-    "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "LeakyRelu", "Elu", "Softplus", "MatMul",
-    "BatchMatMulV2", "Sum", "Mean", "Max", "Min", "Prod", "Reshape", "Transpose", "ExpandDims",
-    "Squeeze", "ConcatV2", "Pack", "Slice", "GatherV2", "Tile", "BroadcastTo", "BiasAdd",
-    "Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits",
-    "SparseSoftmaxCrossEntropyWithLogits", "Cast", "SelectV2",
-}
-_NO_GRADIENT_INPUT = {("SelectV2", 0), ("GatherV2", 1), ("SparseSoftmaxCrossEntropyWithLogits", 1)}
-
-
-def _edge(op, i, j, in_dtype, out_dtype):
-    """Whether a gradient flows from output j of `op` to its input i: True, False or None
-    (cannot tell)."""
-    if in_dtype is None or out_dtype is None:
-        return None
-    if not in_dtype.is_floating or not out_dtype.is_floating:
-        return False  # gradients of integer (and boolean) tensors are None
-    e = _OP_EDGE.get(op)
-    if e is False or (e is _SOME_INPUTS and (op, i) in _NO_GRADIENT_INPUT):
-        return False
-    if j > 0:
-        return None  # secondary outputs (the cross-entropy backprop)
-    return e is not None or None
-
-
-# Per op: False (no gradient), True (differentiable), _SOME_INPUTS (differentiable, but not
-# for the inputs in _NO_GRADIENT_INPUT) or absent (cannot tell). One lookup per edge.
-_SOME_INPUTS = "some inputs"
-_OP_EDGE = {**{op: True for op in _DIFFERENTIABLE}, **{op: False for op in _NO_GRADIENT},
-            **{op: _SOME_INPUTS for op, _ in _NO_GRADIENT_INPUT}}
-
-
-def _flatten(x):
-    """(leaves, structure) for nested lists/tuples/dicts; a leaf's structure is None, a flat
-    list or tuple's (its type, None)."""
-    if isinstance(x, (list, tuple)):
-        for v in x:
-            if isinstance(v, (list, tuple, dict)):
-                break
-        else:  # flat (`tape.gradient(loss, [w, b])`): no per-leaf structure
-            return list(x), (type(x), None)
-        leaves, structs = [], []
-        for v in x:
-            lv, s = _flatten(v)
-            leaves += lv
-            structs.append((len(lv), s))
-        return leaves, (type(x), structs)
-    if isinstance(x, dict):
-        keys = sorted(x)
-        leaves, structs = [], []
-        for k in keys:
-            lv, s = _flatten(x[k])
-            leaves += lv
-            structs.append((k, len(lv), s))
-        return leaves, (dict, structs)
-    return [x], None
-
-
-def _pack(structure, leaves):
-    if structure is None:
-        return leaves[0]
-    kind, structs = structure
-    if structs is None:
-        return leaves if kind is list else kind(leaves)
-    if kind is dict:
-        out, i = {}, 0
-        for k, n, s in structs:
-            out[k] = _pack(s, leaves[i:i + n])
-            i += n
-        return out
-    out, i = [], 0
-    for n, s in structs:
-        out.append(_pack(s, leaves[i:i + n]))
-        i += n
-    return out if kind is list else kind(out)
 
 
 class GradientTape:

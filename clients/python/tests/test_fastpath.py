@@ -158,7 +158,7 @@ def test_shape_shortcuts_agree_with_broadcast():
 
 def _reference_record(tape, op, inputs, refs, outputs):
     """The mirror's rule, written plainly (what _record computes faster)."""
-    from gradd._tape import _DIFFERENTIABLE, _NO_GRADIENT, _NO_GRADIENT_INPUT
+    from gradd._edges import _DIFFERENTIABLE, _NO_GRADIENT, _NO_GRADIENT_INPUT
 
     def edge(i, j, in_dtype, out_dtype):
         if in_dtype is None or out_dtype is None:
