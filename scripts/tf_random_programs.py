@@ -47,7 +47,7 @@ UNARY = {
     "Tanh": ("x", None), "Sigmoid": ("x", None), "Relu": ("features", None), "LeakyRelu": ("features", None),
     "Elu": ("features", None), "Softplus": ("features", None),
 }
-BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference"]
+BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "DivNoNan"]
 
 def gen(op, dt):
     """(inputs as numpy, attrs for the JSON, tf callable on tensors)"""
@@ -67,6 +67,7 @@ def gen(op, dt):
         x, y = arr(s, dt), arr(s2, dt)
         if op == "Pow": x = arr(s, dt, 0.3, 2); y = arr(s2, dt, -2, 2)
         if op == "RealDiv": y = np.where(np.abs(y) < 0.3, 0.7, y).astype(dt)
+        if op == "DivNoNan": y = np.where(np.abs(y) < 0.3, 0.0, y).astype(dt)  # some exact zeros
         return [x, y], {}, lambda a, b: getattr(R, op)(x=a, y=b)
     if op == "MatMul":
         m, k, n = (int(rng.integers(1, 5)) for _ in range(3))
@@ -98,6 +99,11 @@ def gen(op, dt):
         else:
             axes = sorted(set(int(v) for v in rng.integers(0, len(s), size=2))); attrs["axis"] = axes
         return [x], attrs, lambda a: getattr(R, op)(input=a, axis=axes, keep_dims=keep)
+    if op in ("Cumsum", "Cumprod"):
+        s = shape(int(rng.integers(1, 4)))
+        x = arr(s, dt, 0.5, 1.5) if op == "Cumprod" else arr(s, dt)
+        ax = int(rng.integers(-len(s), len(s))); ex = bool(rng.random() < 0.5); rv = bool(rng.random() < 0.5)
+        return [x], {"axis": ax, "exclusive": ex, "reverse": rv}, lambda a: getattr(R, op)(x=a, axis=ax, exclusive=ex, reverse=rv)
     if op == "Reshape":
         s = shape(int(rng.integers(1, 4))); n = int(np.prod(s))
         new = [n] if rng.random() < 0.3 else [1, n]
@@ -162,7 +168,7 @@ def gen(op, dt):
 OPS = list(UNARY) + BINARY + ["MatMul", "BatchMatMulV2", "Sum", "Mean", "Max", "Min", "Prod", "Reshape",
        "Transpose", "ExpandDims", "Squeeze", "ConcatV2", "Pack", "Slice", "GatherV2", "Tile", "BroadcastTo",
        "BiasAdd", "Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits",
-       "SelectV2", "Cast"]
+       "SelectV2", "Cast", "Cumsum", "Cumprod"]
 
 def record(op, dt, i, second):
     xs, attrs, fn = gen(op, dt)

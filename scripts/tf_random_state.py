@@ -64,11 +64,14 @@ UNC = {"none": tf.UnconnectedGradients.NONE, "zero": tf.UnconnectedGradients.ZER
 
 def call(op, xs, a):
     """Runs format op `op` (attrs `a`) on tensors/variables `xs` with tf.raw_ops."""
-    if op in ("AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "Greater", "Less", "Equal"):
+    if op in ("AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "Pow", "Maximum", "Minimum", "SquaredDifference", "Greater", "Less",
+              "Equal"):
         return getattr(R, op)(x=xs[0], y=xs[1])
     if op in ("Sum", "Mean", "Max", "Min", "Prod"):
         ax = a.get("axis", list(range(len(xs[0].shape))))
         return getattr(R, op)(input=xs[0], axis=ax, keep_dims=a.get("keep_dims", False))
+    if op in ("Cumsum", "Cumprod"):
+        return getattr(R, op)(x=xs[0], axis=a.get("axis", 0), exclusive=a.get("exclusive", False), reverse=a.get("reverse", False))
     f = {"MatMul": lambda: R.MatMul(a=xs[0], b=xs[1], transpose_a=a.get("transpose_a", False), transpose_b=a.get("transpose_b", False)),
          "BiasAdd": lambda: R.BiasAdd(value=xs[0], bias=xs[1]),
          "Reshape": lambda: R.Reshape(tensor=xs[0], shape=a["shape"]), "Transpose": lambda: R.Transpose(x=xs[0], perm=a["perm"]),

@@ -115,7 +115,8 @@ fn generate(op: &str, rng: &mut Rng, s: &[usize]) -> Option<Case> {
     let r = s.len();
     let unary = |rng: &mut Rng, dom| case(vec![tensor(rng, s, dom)], vec![]);
     Some(match op {
-        "AddV2" | "Sub" | "Mul" | "SquaredDifference" | "RealDiv" | "Pow" | "Maximum" | "Minimum" => {
+        "AddV2" | "Sub" | "Mul" | "SquaredDifference" | "RealDiv" | "DivNoNan" | "Pow" | "Maximum"
+        | "Minimum" => {
             let p = broadcast_partner(rng, s);
             let (sa, sb) = if rng.coin() {
                 (s.to_vec(), p)
@@ -123,7 +124,7 @@ fn generate(op: &str, rng: &mut Rng, s: &[usize]) -> Option<Case> {
                 (p, s.to_vec())
             };
             let (da, db) = match op {
-                "RealDiv" => (Dom::Any, Dom::AwayFromZero),
+                "RealDiv" | "DivNoNan" => (Dom::Any, Dom::AwayFromZero),
                 "Pow" => (Dom::Positive, Dom::Any),
                 _ => (Dom::Any, Dom::Any),
             };
@@ -166,6 +167,21 @@ fn generate(op: &str, rng: &mut Rng, s: &[usize]) -> Option<Case> {
             case(
                 vec![tensor(rng, &a, Dom::Any), tensor(rng, &b, Dom::Any)],
                 vec![("adj_x", Attr::Bool(ta)), ("adj_y", Attr::Bool(tb))],
+            )
+        }
+        "Cumsum" | "Cumprod" => {
+            // Cumprod's gradient divides by x (div_no_nan), so its inputs stay near one.
+            let dom = if op == "Cumprod" { Dom::NearOne } else { Dom::Any };
+            let shape = if r == 0 { vec![3] } else { s.to_vec() };
+            let rank = shape.len();
+            let axis = rng.below(rank) as i64 - if rng.coin() { rank as i64 } else { 0 };
+            case(
+                vec![tensor(rng, &shape, dom)],
+                vec![
+                    ("axis", Attr::Int(axis)),
+                    ("exclusive", Attr::Bool(rng.coin())),
+                    ("reverse", Attr::Bool(rng.coin())),
+                ],
             )
         }
         "Sum" | "Mean" | "Max" | "Min" | "Prod" => {
@@ -739,7 +755,7 @@ fn second_derivative_through_relu() {
     assert_eq!(h, vec![0.0, 0.0, 2.0, 2.0]);
 }
 
-/// Prod's gradient (ProdExcept) is itself differentiable: for p = x0 x1 x2, the sum of the
+/// Prod's gradient (two exclusive Cumprods) is itself differentiable: for p = x0 x1 x2, the sum of the
 /// gradient is x1 x2 + x0 x2 + x0 x1, whose gradient is (x1 + x2, x0 + x2, x0 + x1).
 #[test]
 fn second_derivative_through_prod() {
@@ -752,6 +768,17 @@ fn second_derivative_through_prod() {
             "second derivative {h:?}, want [8, 7, 5]"
         );
     }
+}
+
+/// At a zero, Prod's first derivative is the product of the others (no division), and its
+/// second derivative is TensorFlow's: the Cumprod gradient divides by x with div_no_nan, so
+/// the entry at the zero is 0 (the true value here would be 26), the others are exact.
+#[test]
+fn derivatives_of_prod_at_a_zero_are_tensorflows() {
+    let x = Tensor::from_f64s(DType::F64, &[4], &[2.0, 0.0, 3.0, 4.0]).expect("x");
+    let (g, h) = first_and_second(x, &[("Prod", &["x"], "p")]);
+    assert_eq!(g, vec![0.0, 24.0, 0.0, 0.0]);
+    assert_eq!(h, vec![12.0, 0.0, 8.0, 6.0]);
 }
 
 /// First derivatives (one vector per differentiated input) and, when asked, second ones

@@ -19,6 +19,8 @@ pub enum Kind {
     Maximum,
     Minimum,
     SquaredDifference,
+    /// x / y, and 0 where y == 0 (`tf.math.divide_no_nan`); floats only, as in TensorFlow.
+    DivNoNan,
 }
 
 #[derive(Debug)]
@@ -35,6 +37,7 @@ impl Op for Binary {
             Kind::Maximum => "Maximum",
             Kind::Minimum => "Minimum",
             Kind::SquaredDifference => "SquaredDifference",
+            Kind::DivNoNan => "DivNoNan",
         }
     }
 
@@ -56,7 +59,7 @@ impl Op for Binary {
                     Arith::mul(d, d)
                 })?),
                 Kind::Pow => int_pow(op, x, y),
-                Kind::Div => match (x, y) {
+                Kind::Div | Kind::DivNoNan => match (x, y) {
                     (Tensor::I32(_), Tensor::I32(_)) | (Tensor::I64(_), Tensor::I64(_)) => {
                         Err(super::no_cpu_kernel(op, x.dtype()))
                     }
@@ -147,6 +150,20 @@ impl Op for Binary {
                 };
                 (gx, gy)
             }
+            // TensorFlow's `_DivNoNanGrad`: dx = div_no_nan(g, y),
+            // dy = g * div_no_nan(div_no_nan(-x, y), y)
+            Kind::DivNoNan => {
+                let gx = if nx { Some(div_no_nan(g, &gr, y)?) } else { None };
+                let gy = if ny {
+                    let nx_ = unary::neg(g, x)?;
+                    let q = div_no_nan(g, &nx_, y)?;
+                    let q = div_no_nan(g, &q, y)?;
+                    Some(mul(g, &gr, &q)?)
+                } else {
+                    None
+                };
+                (gx, gy)
+            }
             // d(x-y)^2 = 2(x-y)(dx - dy)
             Kind::SquaredDifference => {
                 let d = sub(g, x, y)?;
@@ -178,7 +195,7 @@ fn float_binary<T: Elt + Arith>(
         Kind::Div => Some(Bin::Div),
         Kind::Maximum => Some(Bin::Max),
         Kind::Minimum => Some(Bin::Min),
-        Kind::Pow | Kind::SquaredDifference => None,
+        Kind::Pow | Kind::SquaredDifference | Kind::DivNoNan => None,
     };
     if let Some(r) = fast.and_then(|f| fast::binary(f, a, b)) {
         return Ok(r);
@@ -192,6 +209,10 @@ fn float_binary<T: Elt + Arith>(
         Kind::Minimum => zip_broadcast(op, a, b, Arith::min_of),
         Kind::Pow => zip_broadcast(op, a, b, |p, q| p.powf(q)),
         Kind::SquaredDifference => zip_broadcast(op, a, b, |p, q| (p - q) * (p - q)),
+        Kind::DivNoNan => zip_broadcast(op, a, b, |p, q| {
+            let zero = <T as Arith>::zero();
+            if q == zero { zero } else { p / q }
+        }),
     }
 }
 
@@ -257,6 +278,9 @@ pub fn minimum(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
 pub fn squared_difference(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
     new(Kind::SquaredDifference)
 }
+pub fn div_no_nan_op(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::DivNoNan)
+}
 
 pub fn add(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
     run1(g, Binary(Kind::Add), &[x, y])
@@ -269,6 +293,9 @@ pub fn mul(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
 }
 pub fn div(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
     run1(g, Binary(Kind::Div), &[x, y])
+}
+pub fn div_no_nan(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
+    run1(g, Binary(Kind::DivNoNan), &[x, y])
 }
 pub fn pow(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
     run1(g, Binary(Kind::Pow), &[x, y])

@@ -6,6 +6,7 @@
 
 mod attrs;
 pub mod binary;
+pub mod cumulative;
 pub mod fast;
 pub mod index;
 pub mod matmul;

@@ -1,7 +1,7 @@
 //! Reductions: Sum, Mean, Max, Min, Prod over an int axis, a list of axes, or all axes when the
 //! attr is absent; negative axes count from the end; keep_dims keeps reduced dims as size 1.
 
-use super::{Attrs, GradArgs, Graph, Handle, Op, binary, misc, run1, shape};
+use super::{Attrs, GradArgs, Graph, Handle, Op, binary, cumulative, misc, run1, shape};
 use crate::error::{Error, Result};
 use crate::tensor::{Arith, Tensor, norm_axis};
 use crate::{float_map, num_map};
@@ -213,92 +213,19 @@ impl Op for Reduce {
                 let share = binary::div(g, &ind, &num)?;
                 binary::mul(g, &share, &g_full)?
             }
-            // d prod = product of the other elements (well defined when some are zero)
+            // d prod = product of the other elements (well defined when some are zero), built
+            // as TensorFlow's `_ProdGrad` builds it: the exclusive products from the left times
+            // those from the right, both recorded Cumprods, so the second derivative runs
+            // through Cumprod's gradient exactly as TensorFlow's does.
             Kind::Prod => {
-                let others = run1(g, ProdExcept { axes }, &[x])?;
+                let group: Vec<i64> = axes.iter().map(|&i| i as i64).collect();
+                let left = cumulative::scan(g, cumulative::Kind::Prod, x, &group, true, false)?;
+                let right = cumulative::scan(g, cumulative::Kind::Prod, x, &group, true, true)?;
+                let others = binary::mul(g, &left, &right)?;
                 binary::mul(g, &g_full, &others)?
             }
         };
         Ok(vec![Some(gx)])
-    }
-}
-
-/// For each element, the product of the other elements of its reduction group: Prod's
-/// gradient without dividing by x. Computed as TensorFlow's `_ProdGrad` does, the product of
-/// the elements before it times the product of those after it (exclusive cumulative
-/// products), so zeros, infinities, NaN and overflow come out as in TensorFlow. Internal, not
-/// in the registry.
-#[derive(Debug)]
-pub struct ProdExcept {
-    axes: Vec<usize>,
-}
-
-/// Exclusive products of `a` within each group of the reduced `axes` (see ProdExcept).
-fn exclusive_products<T: crate::ops::fast::Elt + std::ops::MulAssign>(
-    a: &ndarray::ArcArray<T, IxDyn>,
-    axes: &[usize],
-) -> Result<ArrayD<T>> {
-    let nd = a.ndim();
-    // Kept axes first, then the reduced ones: each group is a contiguous run of `r` values.
-    let perm: Vec<usize> = (0..nd)
-        .filter(|d| !axes.contains(d))
-        .chain(axes.iter().copied())
-        .collect();
-    let p = a.view().permuted_axes(IxDyn(&perm));
-    let pshape = p.shape().to_vec();
-    let r: usize = axes.iter().map(|&d| a.shape()[d]).product();
-    let vals: Vec<T> = p.iter().copied().collect();
-    let mut out = vec![T::one(); vals.len()];
-    for (src, dst) in vals.chunks(r.max(1)).zip(out.chunks_mut(r.max(1))) {
-        let mut left = T::one();
-        for (d, &v) in dst.iter_mut().zip(src) {
-            *d = left;
-            left *= v;
-        }
-        let mut right = T::one();
-        for (d, &v) in dst.iter_mut().zip(src).rev() {
-            *d *= right;
-            right *= v;
-        }
-    }
-    let arr = ArrayD::from_shape_vec(IxDyn(&pshape), out)
-        .map_err(|e| Error::Internal(format!("prod grad: {e}")))?;
-    let mut inverse = vec![0; nd];
-    for (i, &d) in perm.iter().enumerate() {
-        inverse[d] = i;
-    }
-    Ok(arr
-        .permuted_axes(IxDyn(&inverse))
-        .as_standard_layout()
-        .into_owned())
-}
-
-impl Op for ProdExcept {
-    fn name(&self) -> &'static str {
-        "ProdExcept"
-    }
-
-    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
-        let y = float_map!("Prod", inputs[0], |a| exclusive_products(a, &self.axes)?)?;
-        Ok(vec![y])
-    }
-
-    // others_i = prod_{l != i} x_l, so d others_i / d x_j = others_i / x_j for i != j:
-    // dx_j = sum_{i != j} g_i others_i / x_j within each group. Like TensorFlow (whose
-    // second derivative of Prod goes through Cumprod's gradient and `div_no_nan`), the terms
-    // at an x_j == 0 are 0. The ops are recorded, so third derivatives work too (not at zeros).
-    fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
-        let (x, others) = (&a.inputs[0], &a.outputs[0]);
-        let gr = a.grad(g, 0)?;
-        let go = binary::mul(g, &gr, others)?;
-        let axes = self.axes.iter().map(|&i| i as i64).collect();
-        let total = sum(g, &go, Some(axes), true)?;
-        let rest = binary::sub(g, &total, &go)?;
-        let q = binary::div(g, &rest, x)?;
-        let zero = super::scalar(g, x.dtype(), 0.0);
-        let at_zero = misc::eq(g, x, &zero)?;
-        let zeros = g.constant(Tensor::zeros(x.dtype(), x.shape()));
-        Ok(vec![Some(misc::select(g, &at_zero, &zeros, &q)?)])
     }
 }
 
@@ -370,15 +297,5 @@ mod tests {
             keep_dims: false,
         };
         assert!(matches!(op.forward(&[&x]), Err(Error::InvalidArgument(_))));
-    }
-
-    #[test]
-    fn prod_except_handles_zeros() {
-        let x = t(&[4], &[2.0, 0.0, 3.0, 4.0]);
-        let y = ProdExcept { axes: vec![0] }.forward(&[&x]).expect("ok").remove(0);
-        assert_eq!(y.to_f64_vec(), vec![0.0, 24.0, 0.0, 0.0]);
-        let x = t(&[3], &[2.0, 5.0, 3.0]);
-        let y = ProdExcept { axes: vec![0] }.forward(&[&x]).expect("ok").remove(0);
-        assert_eq!(y.to_f64_vec(), vec![15.0, 6.0, 10.0]);
     }
 }

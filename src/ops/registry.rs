@@ -1,7 +1,7 @@
 //! The op registry: one line per op (name, arity, attrs, gradient convention, builder). The
 //! README's op table is checked against it by a test, so the two cannot drift.
 
-use super::{AttrMap, Attrs, Op, binary, index, matmul, misc, nn, reduce, shape, unary};
+use super::{AttrMap, Attrs, Op, binary, cumulative, index, matmul, misc, nn, reduce, shape, unary};
 use crate::error::Result;
 use crate::invalid;
 use std::sync::Arc;
@@ -59,6 +59,7 @@ static SPECS: &[OpSpec] = &[
     op("Maximum", Exact(2), "", "g goes to x where x >= y, else to y", true, binary::maximum),
     op("Minimum", Exact(2), "", "g goes to x where x <= y, else to y", true, binary::minimum),
     op("SquaredDifference", Exact(2), "", "dx = 2g(x-y), dy = -2g(x-y)", true, binary::squared_difference),
+    op("DivNoNan", Exact(2), "", "x/y, 0 where y == 0; dx = div_no_nan(g, y), dy = g*div_no_nan(div_no_nan(-x, y), y)", true, binary::div_no_nan_op),
     op("Identity", Exact(1), "", "dx = g", true, |_| unary::new(U::Identity)),
     op("StopGradient", Exact(1), "", "none (blocks the path)", false, unary::stop_gradient),
     op("Neg", Exact(1), "", "dx = -g", true, |_| unary::new(U::Neg)),
@@ -84,7 +85,9 @@ static SPECS: &[OpSpec] = &[
     op("Mean", Exact(1), "axis, keep_dims", "dx = broadcast(g)/n", true, reduce::mean_op),
     op("Max", Exact(1), "axis, keep_dims", "g split evenly among the tied maxima", true, reduce::max_op),
     op("Min", Exact(1), "axis, keep_dims", "g split evenly among the tied minima", true, reduce::min_op),
-    op("Prod", Exact(1), "axis, keep_dims", "dx_i = g*prod of the other elements (zeros handled)", true, reduce::prod_op),
+    op("Prod", Exact(1), "axis, keep_dims", "dx = g*left*right, the exclusive Cumprods from each side (zeros handled)", true, reduce::prod_op),
+    op("Cumsum", Exact(1), "axis (int, default 0), exclusive, reverse (bool)", "dx = cumsum(g, exclusive, !reverse)", true, cumulative::cumsum_op),
+    op("Cumprod", Exact(1), "axis (int, default 0), exclusive, reverse (bool)", "dx = div_no_nan(cumsum(cumprod(x)*g, exclusive, !reverse), x) (0 where x == 0, as TF)", true, cumulative::cumprod_op),
     op("Reshape", Exact(1), "shape (list, one -1 allowed)", "dx = reshape(g, x.shape)", true, shape::reshape_op),
     op("Transpose", Exact(1), "perm (list)", "dx = transpose(g, inverse(perm))", true, shape::transpose_op),
     op("ExpandDims", Exact(1), "axis (int)", "dx = reshape(g, x.shape)", true, shape::expand_dims),

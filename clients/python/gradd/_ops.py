@@ -12,7 +12,7 @@ __all__ = [
     "add", "subtract", "multiply", "divide", "truediv", "pow", "negative", "square", "sqrt",
     "rsqrt", "reciprocal", "exp", "log", "log1p", "abs", "sin", "cos", "tanh", "sigmoid",
     "softplus", "maximum", "minimum", "squared_difference", "greater", "less", "greater_equal", "less_equal", "equal",
-    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "matmul",
+    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "cumsum", "matmul",
     "reshape", "transpose", "expand_dims", "squeeze", "concat", "stack", "slice", "gather",
     "tile", "broadcast_to", "cast", "argmax", "one_hot", "where", "add_n", "shape", "size",
     "rank", "clip_by_value", "relu", "leaky_relu", "elu", "softmax", "log_softmax", "bias_add",
@@ -120,6 +120,11 @@ def minimum(x, y, name=None):
 
 def squared_difference(x, y, name=None):
     return _binary("SquaredDifference", x, y)
+
+
+def divide_no_nan(x, y, name=None):
+    """x / y, and 0 wherever y is 0 (tf.math.divide_no_nan)."""
+    return _binary("DivNoNan", x, y)
 
 
 def greater(x, y, name=None):
@@ -273,6 +278,20 @@ def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
 
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
     return _reduce("Prod", input_tensor, axis, keepdims)
+
+
+def _scan(op, x, axis, exclusive, reverse):
+    return _unary(op, x, {"axis": int(axis), "exclusive": bool(exclusive), "reverse": bool(reverse)})
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Running sums along `axis` (tf.math.cumsum)."""
+    return _scan("Cumsum", x, axis, exclusive, reverse)
+
+
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Running products along `axis` (tf.math.cumprod)."""
+    return _scan("Cumprod", x, axis, exclusive, reverse)
 
 
 # -- shapes --------------------------------------------------------------------------------------

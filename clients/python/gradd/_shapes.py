@@ -7,9 +7,9 @@ from . import _dtypes
 _UNARY = {
     "Identity", "StopGradient", "Neg", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log",
     "Log1p", "Abs", "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "LeakyRelu", "Elu", "Softplus",
-    "Softmax", "LogSoftmax",
+    "Softmax", "LogSoftmax", "Cumsum", "Cumprod",
 }
-_BINARY = {"AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference"}
+_BINARY = {"AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "Pow", "Maximum", "Minimum", "SquaredDifference"}
 _COMPARE = {"Greater", "Less", "GreaterEqual", "LessEqual", "Equal"}
 _REDUCE = {"Sum", "Mean", "Max", "Min", "Prod"}
 

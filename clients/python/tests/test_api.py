@@ -187,3 +187,24 @@ def test_training_loop_converges(tf):
             v.assign_sub(0.3 * g)
     assert float(loss) < 1e-3
     close(layer.kernel.numpy(), [[3.0]], 1e-2)
+
+
+def test_cumulative_ops_and_divide_no_nan(tf):
+    x = tf.constant([[1., 2., 3.], [4., 5., 6.]])
+    close(tf.math.cumsum(x, axis=1), np.cumsum(np.array([[1, 2, 3], [4, 5, 6]]), axis=1))
+    close(tf.cumsum(x, axis=1, exclusive=True, reverse=True), [[5, 3, 0], [11, 6, 0]])
+    close(tf.math.cumprod(x, axis=0), [[1, 2, 3], [4, 10, 18]])
+    assert tf.math.cumprod(x, axis=-1, exclusive=True).shape == (2, 3)
+    assert tf.cumsum(tf.constant([1, 2, 3])).numpy().tolist() == [1, 3, 6]
+    close(tf.math.divide_no_nan(tf.constant([1., 2., 3.]), tf.constant([0., 4., 0.])), [0, 0.5, 0])
+    v = tf.Variable([2., 0., 3.])
+    with tf.GradientTape(persistent=True) as tape:
+        c = tf.math.cumprod(v)
+        s = tf.reduce_sum(tf.math.cumsum(v, reverse=True))
+        q = tf.reduce_sum(tf.math.divide_no_nan(tf.constant([1., 1., 1.]), v))
+    # d/dv sum(cumprod(v)): TensorFlow's div_no_nan form gives 0 at the zero (the true value is 8).
+    close(tape.gradient(c, v), [1, 0, 0])
+    close(tape.gradient(s, v), [1, 2, 3])
+    close(tape.gradient(q, v), [-0.25, 0, -1 / 9])
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.math.cumsum(x, axis=2).numpy()
