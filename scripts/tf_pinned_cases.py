@@ -199,6 +199,15 @@ SPECIAL = [
     ("cumprod_reverse_inf", "Cumprod", [A([inf, 0.0, 2.0], F32)], {"axis": 0, "reverse": True}, True),
     ("div_no_nan_zeros_second", "DivNoNan", [A([1.0, -2.0, 0.0, 3.0], F32), A([0.0, 4.0, 0.0, -0.5], F32)], {}, True),
     ("div_no_nan_broadcast_second", "DivNoNan", [A([[1.0, 2.0], [3.0, 4.0]], F64), A([0.0, 2.0], F64)], {}, True),
+    # float32 Softmax is oneDNN's in TF: rows with inf/NaN keep their finite entries' zeros
+    # (float64, Eigen's, is NaN for the whole row).
+    ("softmax_nonfinite_f32", "Softmax", [A([[inf, inf, 0.0], [-inf, -inf, -inf], [nan, 0.0, 1.0], [inf, 0.0, 1.0],
+                                            [-inf, inf, 0.0], [-inf, 0.0, 1.0], [0.0, nan, 1.0], [1.0, 0.0, nan],
+                                            [nan, nan, 2.0], [2.0, -inf, inf], [-inf, -inf, nan],
+                                            [nan, -inf, 3.0]], F32)], {}, True),
+    ("softmax_nonfinite_f64", "Softmax", [A([[inf, inf, 0.0], [nan, 0.0, 1.0], [-inf, 0.0, 1.0]], F64)], {}, True),
+    ("softmax_nan_wide_f32", "Softmax", [A([[0.5] * 7 + [nan] + [1.0] * 12, [-1.0] * 19 + [inf],
+                                            [2.0] * 17 + [nan, -inf, 1.0], [nan] + [0.0] * 18 + [-inf]], F32)], {}, True),
     ("cast_nan_i32", "Cast", [A([nan], F32)], {"dtype": "int32"}, False),
     ("cast_inf_i32", "Cast", [A([inf], F32)], {"dtype": "int32"}, False),
     ("cast_big_i32", "Cast", [A([1e10], F64)], {"dtype": "int32"}, False),

@@ -92,6 +92,50 @@ fn softmax_last<T: Elt>(x: &ArcArray<T, IxDyn>, log: bool) -> ArrayD<T> {
     out
 }
 
+/// TensorFlow runs float32 Softmax through oneDNN, whose answers differ from the textbook ones
+/// on rows holding inf or NaN (float64 goes through Eigen and gives NaN for the whole row, as
+/// `softmax_last` does). TF 2.21's answers on AVX-512 fit oneDNN's vector code step by step:
+/// the row's max is taken per lane of 16 (`acc = acc > x ? acc : x`, which lets a NaN in), then
+/// reduced across lanes in a butterfly (lanes i and i^8, i^4, i^2, i^1, `a > b ? a : b`), and
+/// each element is shifted by its own lane's result, which a NaN can leave different from the
+/// others'; `exp` of a NaN difference is +inf, and each output is `e / sum(e)`. So `[NaN, 0, 1]`
+/// gives `[NaN, 0, 0]` and `[inf, inf, 0]` gives `[NaN, NaN, 0]`. Rows without inf or NaN
+/// never produce a NaN either way, so only rows whose output has a NaN are recomputed.
+fn onednn_nonfinite_rows(x: &ArcArray<f32, IxDyn>, out: &mut ArcArray<f32, IxDyn>) {
+    const LANES: usize = 16;
+    let Some(&cols) = x.shape().last() else {
+        return;
+    };
+    if cols == 0 || !out.iter().any(|v| v.is_nan()) {
+        return;
+    }
+    let max = |a: f32, b: f32| if a > b { a } else { b };
+    let last = Axis(x.ndim() - 1);
+    for (xr, mut yr) in x.lanes(last).into_iter().zip(out.lanes_mut(last)) {
+        if !yr.iter().any(|v| v.is_nan()) {
+            continue;
+        }
+        let mut acc = [f32::MIN; LANES];
+        for (i, &v) in xr.iter().enumerate() {
+            acc[i % LANES] = max(acc[i % LANES], v);
+        }
+        for step in [8, 4, 2, 1] {
+            let t = acc;
+            for (i, a) in acc.iter_mut().enumerate() {
+                *a = max(t[i], t[i ^ step]);
+            }
+        }
+        let e = |i: usize, v: f32| {
+            let d = (v - acc[i % LANES]).exp();
+            if d.is_nan() { f32::INFINITY } else { d }
+        };
+        let sum: f32 = xr.iter().enumerate().map(|(i, &v)| e(i, v)).sum();
+        for (i, (o, &v)) in yr.iter_mut().zip(xr.iter()).enumerate() {
+            *o = e(i, v) / sum;
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Softmax {
     pub log: bool,
@@ -118,9 +162,11 @@ impl Op for Softmax {
             return Err(invalid!("{} needs rank >= 1, got a scalar", self.name()));
         }
         let log = self.log;
-        Ok(vec![float_map!(self.name(), inputs[0], |a| softmax_last(
-            a, log
-        ))?])
+        let mut y = float_map!(self.name(), inputs[0], |a| softmax_last(a, log))?;
+        if let (false, Tensor::F32(x), Tensor::F32(out)) = (log, inputs[0], &mut y) {
+            onednn_nonfinite_rows(x, out);
+        }
+        Ok(vec![y])
     }
     // softmax: dx = (g - sum(g*y))*y;  log_softmax: dx = g - sum(g)*exp(y)
     fn gradient(&self, g: &mut dyn Graph, a: &GradArgs) -> Result<Vec<Option<Handle>>> {
