@@ -26,6 +26,9 @@ _UNARY = [
     ('math_softmax', lambda tf: tf.math.softmax, A32),
     ('math_log_softmax', lambda tf: tf.math.log_softmax, A32),
     ('identity', lambda tf: tf.identity, A32),
+    ('math_cumsum', lambda tf: tf.math.cumsum, A32), ('math_cumprod', lambda tf: tf.math.cumprod, A32),
+    ('cumsum_exclusive_reverse', lambda tf: (lambda x: tf.cumsum(x, axis=1, exclusive=True, reverse=True)), A32),
+    ('cumprod_last_exclusive', lambda tf: (lambda x: tf.math.cumprod(x, axis=-1, exclusive=True)), A32),
     ('clip', lambda tf: (lambda x: tf.clip_by_value(x, -1.0, 2.0)), A32),
     ('keras_relu', lambda tf: tf.keras.activations.relu, A32),
     ('keras_sigmoid', lambda tf: tf.keras.activations.sigmoid, A32),
@@ -58,6 +61,7 @@ _BIN = [
     ('squared_difference', lambda tf: tf.math.squared_difference),
     ('math_add', lambda tf: tf.math.add), ('math_multiply', lambda tf: tf.math.multiply),
     ('math_maximum', lambda tf: tf.math.maximum),
+    ('divide_no_nan', lambda tf: tf.math.divide_no_nan),
 ]
 
 for _nm, _get in _BIN:
