@@ -144,6 +144,10 @@ for dt in (np.int32, np.int64, np.bool_):
     dtype_case(f"ArgMax/{n}", [a], "ArgMax", {"axis": 1}, lambda x: R.ArgMax(input=x, dimension=1))
     dtype_case(f"Cast/{n}", [a], "Cast", {"dtype": "float32"}, lambda x: R.Cast(x=x, DstT=tf.float32))
     dtype_case(f"Tile/{n}", [a], "Tile", {"multiples": [2, 1]}, lambda x: R.Tile(input=x, multiples=[2, 1]))
+    dtype_case(f"DivNoNan/{n}", [a, b], "DivNoNan", {}, lambda x, y: R.DivNoNan(x=x, y=y))
+    for op in ["Cumsum", "Cumprod"]:
+        dtype_case(f"{op}/{n}", [a], op, {"axis": 1, "exclusive": True},
+                   lambda x, op=op: getattr(R, op)(x=x, axis=1, exclusive=True))
 for it in (np.int32, np.int64):
     n = it.__name__
     big = np.array([3, -3, 2, 0], it), np.array([40, 41, 70, 0], it)

@@ -313,10 +313,11 @@ def record_nested(i):
         p.grad("o", parts, srcs, unc=pick(["zero", "none"]))
     return p.case()
 
-INT_BIN = ["AddV2", "Sub", "Mul", "Maximum", "Minimum", "SquaredDifference", "Pow", "RealDiv"]
+INT_BIN = ["AddV2", "Sub", "Mul", "Maximum", "Minimum", "SquaredDifference", "Pow", "RealDiv", "DivNoNan"]
 INT_OPS = INT_BIN + ["Neg", "Square", "Abs", "Relu", "Identity", "Sum", "Mean", "Max", "Min", "Prod", "Reshape",
                      "Transpose", "ConcatV2", "Pack", "Slice", "GatherV2", "Tile", "BroadcastTo", "ExpandDims", "Squeeze",
-                     "Cast", "ArgMax", "OneHot", "Greater", "Less", "Equal", "SelectV2", "MatMul", "BiasAdd"]
+                     "Cast", "ArgMax", "OneHot", "Greater", "Less", "Equal", "SelectV2", "MatMul", "BiasAdd",
+                     "Cumsum", "Cumprod"]
 
 def int_gen(op, it):
     """(integer inputs, attrs) for `op`."""
@@ -331,6 +332,9 @@ def int_gen(op, it):
         at = {"keep_dims": bool(rng.random() < 0.5)}
         if rng.random() < 0.7: at["axis"] = int(rng.integers(-len(s), len(s))) if rng.random() < 0.5 else [int(rng.integers(0, len(s)))]
         return [x], at
+    if op in ("Cumsum", "Cumprod"):
+        return [a(s, -3, 3)], {"axis": int(rng.integers(-len(s), len(s))), "exclusive": bool(rng.random() < 0.5),
+                               "reverse": bool(rng.random() < 0.5)}
     if op == "Reshape": return [a(s)], {"shape": [-1] if rng.random() < 0.5 else [1, int(np.prod(s))]}
     if op == "Transpose": return [a(s)], {"perm": [int(v) for v in rng.permutation(len(s))]}
     if op == "ExpandDims": return [a(s)], {"axis": int(rng.integers(-len(s) - 1, len(s) + 1))}

@@ -59,7 +59,9 @@ impl Op for Binary {
                     Arith::mul(d, d)
                 })?),
                 Kind::Pow => int_pow(op, x, y),
-                Kind::Div | Kind::DivNoNan => match (x, y) {
+                // TensorFlow's DivNoNan is not defined for integers at all (INVALID_ARGUMENT).
+                Kind::DivNoNan => Err(super::dtype_error(op, x, y)),
+                Kind::Div => match (x, y) {
                     (Tensor::I32(_), Tensor::I32(_)) | (Tensor::I64(_), Tensor::I64(_)) => {
                         Err(super::no_cpu_kernel(op, x.dtype()))
                     }
