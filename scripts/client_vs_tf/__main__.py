@@ -55,7 +55,7 @@ KNOWN = {
     "nn_softmax_axis0": ("lacking", "softmax over a non-last axis (explicit ValueError)"),
     "err_unknown_dtype": ("lacking", "complex dtypes"),
     **{f"lacking_{n}": ("lacking", "not in gradd") for n in (
-        "tf_linspace", "tf_range", "tf_print", "tf_eye", "tf_norm", "tf_reduce_std", "tf_sign",
+        "tf_print", "tf_sign",
         "tf_math_floor", "tf_keras_losses_mse", "tf_keras_optimizers_sgd", "tf_keras_sequential",
         "tf_function", "tf_tensor_spec")},
     "shape_gather_gradient_type": ("doc", "gather's gradient is dense, TF returns IndexedSlices"),

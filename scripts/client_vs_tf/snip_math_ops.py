@@ -437,3 +437,37 @@ def nn_softmax_xent_second_derivative(tf):
         g = t1.gradient(loss, logits)
         s = tf.reduce_sum(g * g)
     return t2.gradient(s, logits)
+
+
+# Creation helpers and composites built from the op table (tf.range, tf.linspace, tf.eye,
+# tf.norm, tf.math.reduce_variance / reduce_std), values and gradients
+
+for _nm, _src in [
+    ("range_int", "tf.range(5)"), ("range_start_limit", "tf.range(2, 9, 3)"),
+    ("range_float", "tf.range(0., 1., 0.25)"), ("range_negative_delta", "tf.range(5, 0, -2)"),
+    ("range_empty", "tf.range(3, 3)"), ("range_dtype", "tf.range(4, dtype=tf.float64)"),
+    ("linspace", "tf.linspace(0., 1., 5)"), ("linspace_thirds", "tf.linspace(-1., 2., 7)"),
+    ("eye", "tf.eye(2)"), ("eye_rect_int", "tf.eye(2, 3, dtype=tf.int32)"),
+    ("eye_batch", "tf.eye(2, batch_shape=[3])"),
+    ("norm", "tf.norm(tf.constant([3., 4.]))"), ("norm_matrix", "tf.norm(tf.constant([[1., 2.], [3., 4.]]))"),
+    ("norm_axis", "tf.norm(tf.constant([[1., 2.], [3., 4.]]), axis=1)"),
+    ("norm_axis_keepdims", "tf.norm(tf.constant([[1., 2.], [3., 4.]]), axis=0, keepdims=True)"),
+    ("norm_ord2_axis", "tf.norm(tf.constant([[1., 2.], [3., 4.]]), ord=2, axis=-1)"),
+    ("reduce_std", "tf.math.reduce_std(tf.constant([1., 3.]))"),
+    ("reduce_std_axis", "tf.math.reduce_std(tf.constant([[1., 3.], [2., 7.]]), axis=0, keepdims=True)"),
+    ("reduce_variance_axis", "tf.math.reduce_variance(tf.constant([[1., 3.], [2., 7.]]), axis=1)"),
+]:
+    CASES.append((f"more_{_nm}", (lambda src: lambda tf: eval(src, {"tf": tf}))(_src)))
+
+
+def _more_grads(tf):
+    v = tf.Variable([[1., 2.], [3., -4.]])
+    with tf.GradientTape(persistent=True) as tape:
+        n = tf.norm(v)
+        na = tf.reduce_sum(tf.norm(v, axis=1))
+        s = tf.math.reduce_std(v)
+        sa = tf.reduce_sum(tf.math.reduce_variance(v, axis=0))
+    return [tape.gradient(t, v) for t in (n, na, s, sa)]
+
+
+CASES.append(("more_gradients", _more_grads))

@@ -23,6 +23,7 @@ from ._errors import (AbortedError, AlreadyExistsError, CancelledError,  # noqa:
                       PermissionDeniedError, ResourceExhaustedError, SessionLostError,
                       UnauthenticatedError, UnavailableError, UnimplementedError, UnknownError)
 from ._ops import *  # noqa: F401,F403
+from ._more import eye, linspace, norm, range  # noqa: F401,A004
 from ._session import Session, get_session, reset_default_session  # noqa: F401
 from ._tape import GradientTape, UnconnectedGradients  # noqa: F401
 from ._tensor import Tensor, TensorShape, Variable, convert_to_tensor, matmul  # noqa: F401

@@ -6,3 +6,4 @@ from ._ops import (abs, add, add_n, argmax, cos, cumprod, cumsum, divide,  # noq
                    reduce_prod, reduce_sum, rsqrt, sigmoid, sin, softplus, sqrt, square,
                    squared_difference, subtract, tanh, truediv)
 from ._ops import log_softmax, softmax  # noqa: F401
+from ._more import reduce_std, reduce_variance  # noqa: F401,E402

@@ -208,3 +208,26 @@ def test_cumulative_ops_and_divide_no_nan(tf):
     close(tape.gradient(q, v), [-0.25, 0, -1 / 9])
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.math.cumsum(x, axis=2).numpy()
+
+
+def test_range_linspace_eye_norm_and_std(tf):
+    r = tf.range(5)
+    assert r.dtype == tf.int32 and r.numpy().tolist() == [0, 1, 2, 3, 4]
+    assert tf.range(5, 0, -2).numpy().tolist() == [5, 3, 1]
+    assert tf.range(0., 1., 0.25).dtype == tf.float32
+    close(tf.linspace(-1., 2., 7), np.linspace(-1, 2, 7))
+    e = tf.eye(2, 3, batch_shape=[2], dtype=tf.int32)
+    assert e.shape == (2, 2, 3) and e.numpy()[1].tolist() == [[1, 0, 0], [0, 1, 0]]
+    m = tf.constant([[3., 4.], [6., 8.]])
+    close(tf.norm(m), np.sqrt(125))
+    close(tf.norm(m, axis=1), [5, 10])
+    assert tf.norm(m, axis=0, keepdims=True).shape == (1, 2)
+    with pytest.raises(NotImplementedError):
+        tf.norm(m, ord=1)
+    close(tf.math.reduce_std(tf.constant([1., 3.])), 1.0)
+    v = tf.Variable([3., 4.])
+    with tf.GradientTape() as tape:
+        n = tf.norm(v)
+    close(tape.gradient(n, v), [0.6, 0.8])
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.range(1, 5, 0)
