@@ -106,8 +106,9 @@ save(*progs)
 UNARY = {"Identity": "input", "StopGradient": "input", "Neg": "x", "Square": "x", "Sqrt": "x", "Rsqrt": "x",
          "Reciprocal": "x", "Exp": "x", "Log": "x", "Log1p": "x", "Abs": "x", "Sin": "x", "Cos": "x", "Tanh": "x",
          "Sigmoid": "x", "Relu": "features", "LeakyRelu": "features", "Elu": "features", "Softplus": "features",
-         "Softmax": "logits", "LogSoftmax": "logits"}
-BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "Greater", "Less", "Equal"]
+         "Softmax": "logits", "LogSoftmax": "logits", "Sign": "x", "Floor": "x"}
+BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "Greater", "Less", "Equal",
+          "FloorDiv", "FloorMod"]
 
 
 def dtype_case(name, xs, op, attrs, fn):
@@ -152,6 +153,10 @@ for it in (np.int32, np.int64):
     n = it.__name__
     big = np.array([3, -3, 2, 0], it), np.array([40, 41, 70, 0], it)
     dtype_case(f"Pow/wraps/{n}", list(big), "Pow", {}, lambda x, y: R.Pow(x=x, y=y))
+    info = np.iinfo(it)
+    num, den = np.array([7, -7, 7, -7, 0, info.min, info.min], it), np.array([2, 2, -2, -2, -3, -1, 3], it)
+    for op in ("FloorDiv", "FloorMod"):
+        dtype_case(f"{op}/signs/{n}", [num, den], op, {}, lambda x, y, op=op: getattr(R, op)(x=x, y=y))
     dtype_case(f"Pow/negative_exponent/{n}", [np.array([2], it), np.array([-1], it)], "Pow", {},
                lambda x, y: R.Pow(x=x, y=y))
     dtype_case(f"Mean/truncates/{n}", [np.array([-3, -4, 2], it)], "Mean", {"axis": 0, "keep_dims": False},
@@ -212,6 +217,13 @@ SPECIAL = [
     ("softmax_nonfinite_f64", "Softmax", [A([[inf, inf, 0.0], [nan, 0.0, 1.0], [-inf, 0.0, 1.0]], F64)], {}, True),
     ("softmax_nan_wide_f32", "Softmax", [A([[0.5] * 7 + [nan] + [1.0] * 12, [-1.0] * 19 + [inf],
                                             [2.0] * 17 + [nan, -inf, 1.0], [nan] + [0.0] * 18 + [-inf]], F32)], {}, True),
+    ("floormod_special", "FloorMod", [A([5.5, -5.5, 5.5, -5.5, 0.0, -0.0, inf, 1.0, -1.0, nan, 7.0], F32),
+                                      A([2.0, 2.0, -2.0, -2.0, 3.0, 3.0, 2.0, inf, inf, 1.0, 0.0], F32)], {}, True),
+    ("floordiv_special", "FloorDiv", [A([5.5, -5.5, 5.5, -5.5, 0.0, -0.0, inf, 1.0, -1.0, nan, 7.0], F64),
+                                      A([2.0, 2.0, -2.0, -2.0, 3.0, 3.0, 2.0, inf, inf, 1.0, 0.0], F64)], {}, True),
+    ("floormod_broadcast_second", "FloorMod", [A([[5.25, -3.5], [1.25, 9.0]], F64), A([2.5, -1.5], F64)], {}, True),
+    ("sign_special", "Sign", [A([-2.0, -0.0, 0.0, 3.0, nan, inf, -inf], F32)], {}, True),
+    ("floor_special", "Floor", [A([-1.5, -0.0, 0.5, 2.0, nan, -inf, 1e300], F64)], {}, True),
     ("cast_nan_i32", "Cast", [A([nan], F32)], {"dtype": "int32"}, False),
     ("cast_inf_i32", "Cast", [A([inf], F32)], {"dtype": "int32"}, False),
     ("cast_big_i32", "Cast", [A([1e10], F64)], {"dtype": "int32"}, False),

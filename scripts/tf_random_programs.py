@@ -45,9 +45,10 @@ UNARY = {
     "Sqrt": ("x", (0.2, 3)), "Rsqrt": ("x", (0.2, 3)), "Reciprocal": ("x", (0.3, 3)), "Exp": ("x", None),
     "Log": ("x", (0.2, 3)), "Log1p": ("x", (-0.7, 3)), "Abs": ("x", None), "Sin": ("x", None), "Cos": ("x", None),
     "Tanh": ("x", None), "Sigmoid": ("x", None), "Relu": ("features", None), "LeakyRelu": ("features", None),
-    "Elu": ("features", None), "Softplus": ("features", None),
+    "Elu": ("features", None), "Softplus": ("features", None), "Sign": ("x", None), "Floor": ("x", None),
 }
-BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "DivNoNan"]
+BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "DivNoNan", "FloorDiv",
+          "FloorMod"]
 
 def gen(op, dt):
     """(inputs as numpy, attrs for the JSON, tf callable on tensors)"""
@@ -68,6 +69,7 @@ def gen(op, dt):
         if op == "Pow": x = arr(s, dt, 0.3, 2); y = arr(s2, dt, -2, 2)
         if op == "RealDiv": y = np.where(np.abs(y) < 0.3, 0.7, y).astype(dt)
         if op == "DivNoNan": y = np.where(np.abs(y) < 0.3, 0.0, y).astype(dt)  # some exact zeros
+        if op in ("FloorDiv", "FloorMod"): y = np.where(np.abs(y) < 0.3, 0.7, y).astype(dt)
         return [x, y], {}, lambda a, b: getattr(R, op)(x=a, y=b)
     if op == "MatMul":
         m, k, n = (int(rng.integers(1, 5)) for _ in range(3))

@@ -64,8 +64,8 @@ UNC = {"none": tf.UnconnectedGradients.NONE, "zero": tf.UnconnectedGradients.ZER
 
 def call(op, xs, a):
     """Runs format op `op` (attrs `a`) on tensors/variables `xs` with tf.raw_ops."""
-    if op in ("AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "Pow", "Maximum", "Minimum", "SquaredDifference", "Greater", "Less",
-              "Equal"):
+    if op in ("AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "FloorDiv", "FloorMod", "Pow", "Maximum", "Minimum",
+              "SquaredDifference", "Greater", "Less", "Equal"):
         return getattr(R, op)(x=xs[0], y=xs[1])
     if op in ("Sum", "Mean", "Max", "Min", "Prod"):
         ax = a.get("axis", list(range(len(xs[0].shape))))
@@ -313,11 +313,12 @@ def record_nested(i):
         p.grad("o", parts, srcs, unc=pick(["zero", "none"]))
     return p.case()
 
-INT_BIN = ["AddV2", "Sub", "Mul", "Maximum", "Minimum", "SquaredDifference", "Pow", "RealDiv", "DivNoNan"]
+INT_BIN = ["AddV2", "Sub", "Mul", "Maximum", "Minimum", "SquaredDifference", "Pow", "RealDiv", "DivNoNan", "FloorDiv",
+           "FloorMod"]
 INT_OPS = INT_BIN + ["Neg", "Square", "Abs", "Relu", "Identity", "Sum", "Mean", "Max", "Min", "Prod", "Reshape",
                      "Transpose", "ConcatV2", "Pack", "Slice", "GatherV2", "Tile", "BroadcastTo", "ExpandDims", "Squeeze",
                      "Cast", "ArgMax", "OneHot", "Greater", "Less", "Equal", "SelectV2", "MatMul", "BiasAdd",
-                     "Cumsum", "Cumprod"]
+                     "Cumsum", "Cumprod", "Sign"]
 
 def int_gen(op, it):
     """(integer inputs, attrs) for `op`."""

@@ -139,7 +139,18 @@ fn generate(op: &str, rng: &mut Rng, s: &[usize]) -> Option<Case> {
             unary(rng, Dom::Any)
         }
         "Sqrt" | "Rsqrt" | "Reciprocal" | "Log" | "Log1p" => unary(rng, Dom::Positive),
-        "Abs" | "Relu" | "Elu" => unary(rng, Dom::AwayFromZero),
+        "Abs" | "Relu" | "Elu" | "Sign" => unary(rng, Dom::AwayFromZero),
+        // Away from FloorMod's jumps (x/y near an integer), where it is x - q*y for a fixed q.
+        "FloorMod" => loop {
+            let (a, b) = (tensor(rng, s, Dom::Any), tensor(rng, s, Dom::AwayFromZero));
+            let smooth = a.to_f64_vec().iter().zip(b.to_f64_vec()).all(|(x, y)| {
+                let f = (x / y).fract().abs();
+                (0.1..0.9).contains(&f)
+            });
+            if smooth {
+                break case(vec![a, b], vec![]);
+            }
+        },
         "LeakyRelu" => {
             let mut c = unary(rng, Dom::AwayFromZero);
             c.attrs.insert("alpha".into(), Attr::Float(rng.range(0.0, 0.5)));

@@ -45,8 +45,6 @@ import snip_keras, snip_errors, snip_guide  # noqa: E401,F401,E402
 
 KNOWN = {
     # gradd lacks it (not claimed by the READMEs; raises a clear error)
-    "op_floordiv": ("lacking", "no __floordiv__ (tf.math.floordiv)"),
-    "op_mod": ("lacking", "no __mod__ (tf.math.floormod)"),
     "index_step": ("lacking", "slices with step != 1 (NotImplementedError, by design)"),
     "index_reverse": ("lacking", "slices with step != 1 (NotImplementedError, by design)"),
     "index_newaxis": ("lacking", "None/tf.newaxis in indexing"),
@@ -55,8 +53,7 @@ KNOWN = {
     "nn_softmax_axis0": ("lacking", "softmax over a non-last axis (explicit ValueError)"),
     "err_unknown_dtype": ("lacking", "complex dtypes"),
     **{f"lacking_{n}": ("lacking", "not in gradd") for n in (
-        "tf_print", "tf_sign",
-        "tf_math_floor", "tf_keras_losses_mse", "tf_keras_optimizers_sgd", "tf_keras_sequential",
+        "tf_print", "tf_keras_losses_mse", "tf_keras_optimizers_sgd", "tf_keras_sequential",
         "tf_function", "tf_tensor_spec")},
     "shape_gather_gradient_type": ("doc", "gather's gradient is dense, TF returns IndexedSlices"),
     # gradd is more lenient than TF

@@ -191,7 +191,6 @@ def fstring_loss_in_training_loop(tf):
 
 for _nm, _src in [
     ("tf_print", "tf.print(tf.constant(1.0))"),
-    ("tf_sign", "tf.sign(tf.constant([-2., 3.]))"), ("tf_math_floor", "tf.math.floor(tf.constant([1.5]))"),
     ("tf_keras_losses_mse", "tf.keras.losses.MeanSquaredError()(tf.constant([1.]), tf.constant([3.]))"),
     ("tf_keras_optimizers_sgd", "type(tf.keras.optimizers.SGD(0.1)).__name__"),
     ("tf_keras_sequential", "len(tf.keras.Sequential([tf.keras.layers.Dense(2)])(tf.ones((1, 3))).shape)"),

@@ -171,3 +171,20 @@ def op_floordiv(tf):
 @case
 def op_mod(tf):
     return tf.constant([7., -7.]) % 3
+
+
+@case
+def op_floordiv_mod_reflected_int(tf):
+    return 7 // tf.constant(2), 7 % tf.constant(-2), tf.constant([7, -7]) // 2, tf.constant([7, -7]) % 2
+
+
+@case
+def op_mod_gradient(tf):
+    x = tf.Variable([5.5, -5.5, 2.25])
+    y = tf.Variable([2.0, 2.0, -1.5])
+    with tf.GradientTape() as tape:
+        r = tf.reduce_sum(x % y * tf.constant([1., 2., 3.]))
+    gx, gy = tape.gradient(r, [x, y])
+    with tf.GradientTape() as tape2:
+        q = tf.reduce_sum(x // y)
+    return gx, gy, tape2.gradient(q, x)

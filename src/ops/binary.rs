@@ -21,6 +21,10 @@ pub enum Kind {
     SquaredDifference,
     /// x / y, and 0 where y == 0 (`tf.math.divide_no_nan`); floats only, as in TensorFlow.
     DivNoNan,
+    /// floor(x / y) (`//`); no gradient, as in TensorFlow.
+    FloorDiv,
+    /// x - floor(x / y) * y, with the sign of y (`%`).
+    FloorMod,
 }
 
 #[derive(Debug)]
@@ -38,6 +42,8 @@ impl Op for Binary {
             Kind::Minimum => "Minimum",
             Kind::SquaredDifference => "SquaredDifference",
             Kind::DivNoNan => "DivNoNan",
+            Kind::FloorDiv => "FloorDiv",
+            Kind::FloorMod => "FloorMod",
         }
     }
 
@@ -59,6 +65,7 @@ impl Op for Binary {
                     Arith::mul(d, d)
                 })?),
                 Kind::Pow => int_pow(op, x, y),
+                Kind::FloorDiv | Kind::FloorMod => int_floor(k, op, x, y),
                 // TensorFlow's DivNoNan is not defined for integers at all (INVALID_ARGUMENT).
                 Kind::DivNoNan => Err(super::dtype_error(op, x, y)),
                 Kind::Div => match (x, y) {
@@ -166,6 +173,18 @@ impl Op for Binary {
                 };
                 (gx, gy)
             }
+            Kind::FloorDiv => (None, None),
+            // TensorFlow's `_FloorModGrad`: dx = g, dy = g * -floor_div(x, y)
+            Kind::FloorMod => {
+                let gy = if ny {
+                    let q = run1(g, Binary(Kind::FloorDiv), &[x, y])?;
+                    let nq = unary::neg(g, &q)?;
+                    Some(mul(g, &gr, &nq)?)
+                } else {
+                    None
+                };
+                (nx.then(|| gr.clone()), gy)
+            }
             // d(x-y)^2 = 2(x-y)(dx - dy)
             Kind::SquaredDifference => {
                 let d = sub(g, x, y)?;
@@ -197,7 +216,7 @@ fn float_binary<T: Elt + Arith>(
         Kind::Div => Some(Bin::Div),
         Kind::Maximum => Some(Bin::Max),
         Kind::Minimum => Some(Bin::Min),
-        Kind::Pow | Kind::SquaredDifference | Kind::DivNoNan => None,
+        Kind::Pow | Kind::SquaredDifference | Kind::DivNoNan | Kind::FloorDiv | Kind::FloorMod => None,
     };
     if let Some(r) = fast.and_then(|f| fast::binary(f, a, b)) {
         return Ok(r);
@@ -214,6 +233,17 @@ fn float_binary<T: Elt + Arith>(
         Kind::DivNoNan => zip_broadcast(op, a, b, |p, q| {
             let zero = <T as Arith>::zero();
             if q == zero { zero } else { p / q }
+        }),
+        Kind::FloorDiv => zip_broadcast(op, a, b, |p, q| (p / q).floor()),
+        // TensorFlow's float FloorMod: fmod, moved to the divisor's sign when they differ.
+        Kind::FloorMod => zip_broadcast(op, a, b, |p, q| {
+            let r = p % q;
+            let zero = <T as Arith>::zero();
+            if r != zero && ((q < zero) != (r < zero)) {
+                r + q
+            } else {
+                r
+            }
         }),
     }
 }
@@ -252,6 +282,45 @@ fn int_pow(op: &str, x: &Tensor, y: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// Integer FloorDiv / FloorMod: rounding toward negative infinity (Python's `//` and `%`),
+/// wrapping where the quotient overflows; a zero divisor is TensorFlow's INVALID_ARGUMENT.
+fn int_floor(k: Kind, op: &str, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+    fn run<
+        T: num_traits::PrimInt
+            + num_traits::CheckedRem
+            + num_traits::WrappingSub
+            + num_traits::WrappingAdd
+            + Arith,
+    >(
+        k: Kind,
+        op: &str,
+        a: &ArcArray<T, IxDyn>,
+        b: &ArcArray<T, IxDyn>,
+    ) -> Result<ArrayD<T>> {
+        let zero = <T as Arith>::zero();
+        if b.iter().any(|&d| d == zero) {
+            return Err(crate::invalid!("{op}: Integer division by zero"));
+        }
+        zip_broadcast(op, a, b, |p, q| {
+            // checked_* fail only for MIN / -1, whose true quotient wraps to MIN (remainder 0).
+            let t = p.checked_div(&q).unwrap_or(p);
+            let r = p.checked_rem(&q).unwrap_or(zero);
+            let adjust = r != zero && ((r < zero) != (q < zero));
+            match k {
+                Kind::FloorDiv if adjust => t.wrapping_sub(&T::one()),
+                Kind::FloorDiv => t,
+                _ if adjust => r.wrapping_add(&q),
+                _ => r,
+            }
+        })
+    }
+    match (x, y) {
+        (Tensor::I32(a), Tensor::I32(b)) => Ok(Tensor::I32(run(k, op, a, b)?.into_shared())),
+        (Tensor::I64(a), Tensor::I64(b)) => Ok(Tensor::I64(run(k, op, a, b)?.into_shared())),
+        _ => Err(super::dtype_error(op, x, y)),
+    }
+}
+
 fn new(k: Kind) -> Result<Arc<dyn Op>> {
     Ok(Arc::new(Binary(k)))
 }
@@ -282,6 +351,12 @@ pub fn squared_difference(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
 }
 pub fn div_no_nan_op(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
     new(Kind::DivNoNan)
+}
+pub fn floor_div(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::FloorDiv)
+}
+pub fn floor_mod(_: &mut super::Attrs) -> Result<Arc<dyn Op>> {
+    new(Kind::FloorMod)
 }
 
 pub fn add(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {

@@ -23,6 +23,8 @@ pub enum Kind {
     Log1p,
     Abs,
     Sign,
+    /// Rounds down; floats only, and no gradient (None), as in TensorFlow.
+    Floor,
     Sin,
     Cos,
     Tanh,
@@ -87,6 +89,7 @@ impl Op for Unary {
             Kind::Log1p => "Log1p",
             Kind::Abs => "Abs",
             Kind::Sign => "Sign",
+            Kind::Floor => "Floor",
             Kind::Sin => "Sin",
             Kind::Cos => "Cos",
             Kind::Tanh => "Tanh",
@@ -118,11 +121,15 @@ impl Op for Unary {
             } else {
                 v
             })),
-            Kind::Sign => float_map!(op, x, |a| a.mapv(|v| if v == 0.0 || v.is_nan() {
-                v
+            // -1, 0 or 1 (integers too); a float zero keeps its sign and NaN stays NaN.
+            Kind::Sign => num_map!(op, x, |a| a.mapv(|v| if v > Arith::zero() {
+                num_traits::one()
+            } else if v < Arith::zero() {
+                Arith::sub(Arith::zero(), num_traits::one())
             } else {
-                v.signum()
+                v
             })),
+            Kind::Floor => float_map!(op, x, |a| a.mapv(|v| v.floor())),
             Kind::Sqrt => float_map!(op, x, |a| fast::unary(Un::Sqrt, a)
                 .unwrap_or_else(|| a.mapv(|v| v.sqrt()))),
             Kind::Rsqrt => float_map!(op, x, |a| a.mapv(|v| v.sqrt().recip())),
@@ -156,7 +163,7 @@ impl Op for Unary {
         let gr = a.grad(g, 0)?;
         let dt = x.dtype();
         let gx = match self.0 {
-            Kind::StopGradient => return Ok(vec![None]),
+            Kind::StopGradient | Kind::Floor => return Ok(vec![None]),
             Kind::Identity => gr,
             Kind::Neg => neg(g, &gr)?,
             // d x^2 = 2x

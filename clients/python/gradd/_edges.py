@@ -4,15 +4,15 @@ follow the server's op table (`gradd ops`)."""
 
 
 _NO_GRADIENT = {"StopGradient", "Greater", "Less", "GreaterEqual", "LessEqual", "Equal", "ArgMax",
-                "OneHot"}
+                "OneHot", "Floor", "FloorDiv"}
 _DIFFERENTIABLE = {
-    "AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "Pow", "Maximum", "Minimum", "SquaredDifference",
-    "Identity", "Neg", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log", "Log1p", "Abs", "Sin",
-    "Cos", "Tanh", "Sigmoid", "Relu", "LeakyRelu", "Elu", "Softplus", "MatMul", "BatchMatMulV2",
-    "Sum", "Mean", "Max", "Min", "Prod", "Cumsum", "Cumprod", "Reshape", "Transpose", "ExpandDims",
-    "Squeeze", "ConcatV2", "Pack", "Slice", "GatherV2", "Tile", "BroadcastTo", "BiasAdd", "Softmax",
-    "LogSoftmax", "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits", "Cast",
-    "SelectV2",
+    "AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "FloorMod", "Sign", "Pow", "Maximum", "Minimum",
+    "SquaredDifference", "Identity", "Neg", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log",
+    "Log1p", "Abs", "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "LeakyRelu", "Elu", "Softplus",
+    "MatMul", "BatchMatMulV2", "Sum", "Mean", "Max", "Min", "Prod", "Cumsum", "Cumprod", "Reshape",
+    "Transpose", "ExpandDims", "Squeeze", "ConcatV2", "Pack", "Slice", "GatherV2", "Tile",
+    "BroadcastTo", "BiasAdd", "Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits",
+    "SparseSoftmaxCrossEntropyWithLogits", "Cast", "SelectV2",
 }
 _NO_GRADIENT_INPUT = {("SelectV2", 0), ("GatherV2", 1), ("SparseSoftmaxCrossEntropyWithLogits", 1)}
 

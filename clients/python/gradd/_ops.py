@@ -13,6 +13,7 @@ __all__ = [
     "rsqrt", "reciprocal", "exp", "log", "log1p", "abs", "sin", "cos", "tanh", "sigmoid",
     "softplus", "maximum", "minimum", "squared_difference", "greater", "less", "greater_equal", "less_equal", "equal",
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "cumsum", "matmul",
+    "floor", "sign",
     "reshape", "transpose", "expand_dims", "squeeze", "concat", "stack", "slice", "gather",
     "tile", "broadcast_to", "cast", "argmax", "one_hot", "where", "add_n", "shape", "size",
     "rank", "clip_by_value", "relu", "leaky_relu", "elu", "softmax", "log_softmax", "bias_add",
@@ -120,6 +121,27 @@ def minimum(x, y, name=None):
 
 def squared_difference(x, y, name=None):
     return _binary("SquaredDifference", x, y)
+
+
+def floordiv(x, y, name=None):
+    """floor(x / y), elementwise (tf.math.floordiv, `//`)."""
+    return _binary("FloorDiv", x, y)
+
+
+def floormod(x, y, name=None):
+    """x - floor(x / y) * y, with the divisor's sign (tf.math.floormod, `%`)."""
+    return _binary("FloorMod", x, y)
+
+
+mod = floormod
+
+
+def floor(x, name=None):
+    return _unary("Floor", x)
+
+
+def sign(x, name=None):
+    return _unary("Sign", x)
 
 
 def divide_no_nan(x, y, name=None):

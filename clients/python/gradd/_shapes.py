@@ -7,9 +7,10 @@ from . import _dtypes
 _UNARY = {
     "Identity", "StopGradient", "Neg", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log",
     "Log1p", "Abs", "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "LeakyRelu", "Elu", "Softplus",
-    "Softmax", "LogSoftmax", "Cumsum", "Cumprod",
+    "Softmax", "LogSoftmax", "Cumsum", "Cumprod", "Sign", "Floor",
 }
-_BINARY = {"AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "Pow", "Maximum", "Minimum", "SquaredDifference"}
+_BINARY = {"AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "FloorDiv", "FloorMod", "Pow", "Maximum", "Minimum",
+           "SquaredDifference"}
 _COMPARE = {"Greater", "Less", "GreaterEqual", "LessEqual", "Equal"}
 _REDUCE = {"Sum", "Mean", "Max", "Min", "Prod"}
 

@@ -215,6 +215,18 @@ class _Ops:
     def __rtruediv__(self, o):
         return _truediv(_operand(o, self.dtype), self)
 
+    def __floordiv__(self, o):
+        return _binary("FloorDiv", self, o)
+
+    def __rfloordiv__(self, o):
+        return _binary("FloorDiv", o, self)
+
+    def __mod__(self, o):
+        return _binary("FloorMod", self, o)
+
+    def __rmod__(self, o):
+        return _binary("FloorMod", o, self)
+
     def __pow__(self, o):
         if not isinstance(o, _Ops):
             o = _operand(o, self._dtype or self.dtype)  # _dtype unless unknown: no property

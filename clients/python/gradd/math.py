@@ -1,6 +1,6 @@
 """tf.math: the elementwise and reduction functions."""
 from ._ops import (abs, add, add_n, argmax, cos, cumprod, cumsum, divide,  # noqa: F401
-                   divide_no_nan, equal, exp, greater,
+                   divide_no_nan, equal, exp, floor, floordiv, floormod, greater, mod, sign,
                    greater_equal, less, less_equal, log, log1p, maximum, minimum, multiply,
                    negative, pow, reciprocal, reduce_max, reduce_mean, reduce_min,
                    reduce_prod, reduce_sum, rsqrt, sigmoid, sin, softplus, sqrt, square,

@@ -231,3 +231,25 @@ def test_range_linspace_eye_norm_and_std(tf):
     close(tape.gradient(n, v), [0.6, 0.8])
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.range(1, 5, 0)
+
+
+def test_floordiv_mod_sign_floor(tf):
+    x = tf.constant([7., -7., 5.5])
+    close(x // 2, [3, -4, 2])
+    close(x % -2, [-1, -1, -0.5])
+    assert (7 // tf.constant(2)).numpy() == 3 and (7 % tf.constant(-2)).numpy() == -1
+    assert tf.math.floordiv([7, -7], 2).numpy().tolist() == [3, -4]
+    close(tf.math.mod(x, 3.), [1, 2, 2.5])
+    close(tf.sign(tf.constant([-2., 0., 3.])), [-1, 0, 1])
+    assert tf.math.sign(tf.constant([-2, 0, 5])).numpy().tolist() == [-1, 0, 1]
+    close(tf.floor(tf.constant([1.5, -1.5])), [1, -2])
+    v, w = tf.Variable([5.5, -5.5]), tf.Variable([2., 2.])
+    with tf.GradientTape(persistent=True) as tape:
+        m = tf.reduce_sum(v % w)
+        q = tf.reduce_sum(v // w)
+    gv, gw = tape.gradient(m, [v, w])
+    close(gv, [1, 1])
+    close(gw, [-2, 3])
+    assert tape.gradient(q, v) is None
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        (tf.constant([1, 2]) // tf.constant([1, 0])).numpy()
