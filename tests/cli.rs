@@ -29,6 +29,7 @@ fn serve_help_documents_every_limit_and_its_default() {
         "--session-ttl",
         "--max-session-ttl",
         "--grace-period",
+        "--busy-poll",
     ];
     // clap prints each option as a block: the flag line, its doc, then `[env: ..] [default: ..]`.
     let blocks: Vec<&str> = help.split("\n      --").collect();
@@ -161,4 +162,75 @@ fn the_binary_treats_subnormals_as_tensorflow_does() {
         cases.join("\n"),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// CPU time (user + system, in clock ticks) the process has used so far.
+#[cfg(target_os = "linux")]
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
+    // Fields after the command name (which is in parentheses and may hold spaces): utime and
+    // stime are the 12th and 13th of them.
+    let rest = stat.rsplit_once(')').expect("stat has a command name").1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f[11].parse::<u64>().expect("utime") + f[12].parse::<u64>().expect("stime")
+}
+
+/// `serve --busy-poll`: answers as the default server does, spins (uses CPU) in the window
+/// after a request, and sleeps when idle. Counts CPU ticks, not time: a poller that never
+/// slept would use a whole core through the idle second (about 100 ticks).
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn busy_polling_answers_alike_spins_after_requests_and_sleeps_when_idle() {
+    use std::time::Duration;
+    let reference = TestServer::start().await;
+    let mut rc = reference.client().await;
+    let rsid = new_session(&mut rc).await;
+    let want = rc
+        .run(run_req(&rsid, seed_cell()))
+        .await
+        .expect("run")
+        .into_inner();
+    reference.stop().await;
+
+    let mut child = prod::spawn_gradd(&["--busy-poll", "500000"], None).await;
+    let pid = child.child.id().expect("pid");
+    let mut c = GraddClient::connect(format!("http://{}", child.addr))
+        .await
+        .expect("connect");
+    let sid = new_session(&mut c).await;
+    let got = c.run(run_req(&sid, seed_cell())).await.expect("run").into_inner();
+    assert_eq!(got.results, want.results);
+    // Inside the half-second window after that Run: the poller runs.
+    let t0 = cpu_ticks(pid);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let in_window = cpu_ticks(pid) - t0;
+    assert!(
+        in_window >= 5,
+        "{in_window} ticks in the window: the poller did not spin"
+    );
+    // Past the window, with no requests: it sleeps.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t1 = cpu_ticks(pid);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = cpu_ticks(pid) - t1;
+    assert!(
+        idle <= 20,
+        "{idle} ticks in an idle second: the poller kept spinning"
+    );
+    // And a request wakes it for another window.
+    c.keep_alive(gradd::proto::KeepAliveRequest {
+        session_id: sid.clone(),
+    })
+    .await
+    .expect("keep alive");
+    let t2 = cpu_ticks(pid);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let again = cpu_ticks(pid) - t2;
+    assert!(
+        again >= 5,
+        "{again} ticks after a KeepAlive: the poller did not wake"
+    );
+    prod::sigterm(&child.child);
+    let status = child.child.wait().await.expect("wait");
+    assert!(status.success(), "gradd exited with {status}");
 }

@@ -8,6 +8,10 @@ ratios.
 Each gradd iteration: new tape, forward (x @ w + b, reduce_mean(y**2)), gradient w.r.t. [w, b],
 .numpy() of both gradients -- one Run round trip.
 
+The server is whatever runs at --addr: `gradd serve` as deployed by default, or `gradd serve
+--busy-poll 1000` for the lowest latency of an interactive client (README: it spends a CPU core
+while requests come in); the README's performance table has both.
+
 TensorFlow runs in a worker process of its own (started from this script, eager, in-process
 there), in blocks that alternate with the gradd blocks, so both see the same machine. It does
 not share this process: TensorFlow's thread pools keep spinning after each op and, on a small

@@ -2,6 +2,7 @@
 //! answers CANCELLED), reports an oversized request as RESOURCE_EXHAUSTED (tonic says
 //! OUT_OF_RANGE), hands the deadline to handlers, and feeds the per-RPC metrics.
 
+use super::busy::BusyPoll;
 use super::metrics::{Method, Metrics};
 use super::status::code_name;
 use bytes::Bytes;
@@ -67,11 +68,12 @@ fn fix_status(h: &mut HeaderMap) {
 pub struct Outer<S> {
     inner: S,
     metrics: Arc<Metrics>,
+    busy: Option<Arc<BusyPoll>>,
 }
 
 impl<S> Outer<S> {
-    pub fn new(inner: S, metrics: Arc<Metrics>) -> Self {
-        Outer { inner, metrics }
+    pub fn new(inner: S, metrics: Arc<Metrics>, busy: Option<Arc<BusyPoll>>) -> Self {
+        Outer { inner, metrics, busy }
     }
 }
 
@@ -100,6 +102,10 @@ where
         }
         self.metrics.started(&method);
         let metrics = self.metrics.clone();
+        let busy = self.busy.clone();
+        if let Some(b) = &busy {
+            b.touch();
+        }
         // The tower idiom: call the instance that was polled ready, keep a fresh clone.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -113,6 +119,9 @@ where
                 None => fut.await?,
             };
             fix_status(resp.headers_mut());
+            if let Some(b) = &busy {
+                b.touch();
+            }
             // Trailers-only responses carry the status in the headers; others in trailers.
             if let Some(st) = Status::from_header_map(resp.headers()) {
                 metrics.handled(&method, code_name(st.code()), start.elapsed().as_secs_f64());

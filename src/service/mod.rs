@@ -4,6 +4,7 @@
 //! health, reflection, shutdown) live in `server.rs` and `layer.rs`.
 
 pub mod auth;
+pub mod busy;
 pub mod convert;
 mod exec;
 pub mod layer;

@@ -5,6 +5,7 @@
 
 use super::GraddService;
 use super::auth::{Tokens, interceptor};
+use super::busy::BusyPoll;
 use super::layer::Outer;
 use super::metrics::serve_metrics;
 use crate::proto::gradd_server::GraddServer;
@@ -52,6 +53,10 @@ pub struct ServiceConfig {
     pub handshake_timeout: Duration,
     pub tokens: Option<Arc<Tokens>>,
     pub tls: Option<TlsFiles>,
+    /// Busy polling: for this long after each request starts and ends, the reactor polls its
+    /// sockets instead of sleeping (see `busy.rs`; effective on a runtime with one worker
+    /// thread, which `gradd serve` builds when it is set). None: off.
+    pub busy_poll: Option<Duration>,
 }
 
 /// About 30 us of single-threaded work: under the cost of waking a compute thread and back.
@@ -72,6 +77,7 @@ impl Default for ServiceConfig {
             handshake_timeout: Duration::from_secs(10),
             tokens: None,
             tls: None,
+            busy_poll: None,
         }
     }
 }
@@ -149,7 +155,9 @@ pub async fn serve_with(
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?)
         .prepare();
-    let app = Outer::new(routes, metrics.clone());
+    let busy = cfg.busy_poll.filter(|w| !w.is_zero()).map(BusyPoll::new);
+    let poller = busy.clone().map(|b| tokio::spawn(b.run()));
+    let app = Outer::new(routes, metrics.clone(), busy);
 
     let reaper = {
         let store = store.clone();
@@ -238,7 +246,7 @@ pub async fn serve_with(
     }
     conns.shutdown().await;
     reaper.abort();
-    if let Some(t) = metrics_task {
+    for t in [metrics_task, poller].into_iter().flatten() {
         t.abort();
     }
     Ok(())
