@@ -1,4 +1,4 @@
-//! The `gradd` command line: `serve`, `conformance`, `bench`, `ops`, `protoset`.
+//! The `gradd` command line: `serve`, `conformance`, `bench`, `perf`, `ops`, `protoset`, `health`.
 
 use clap::{Parser, Subcommand};
 
@@ -56,6 +56,9 @@ enum Cmd {
     },
     /// Prints the op table (markdown), as in the README.
     Ops,
+    /// Asks a server's grpc.health.v1 service whether it is serving: exit 0 and `SERVING`, or
+    /// exit 1 with the reason (for container health checks and exec probes).
+    Health(HealthArgs),
     /// Writes the API's FileDescriptorSet (for `ghz --protoset` or grpcurl).
     Protoset {
         /// Output file.
@@ -149,6 +152,99 @@ struct ServeArgs {
     /// that does up to a millisecond of work between requests.
     #[arg(long, env = "GRADD_BUSY_POLL", default_value_t = 0)]
     busy_poll: u64,
+}
+
+#[derive(clap::Args)]
+struct HealthArgs {
+    /// Server to ask, HOST:PORT (the GRADD_ADDR a container's server listens on works as is).
+    #[arg(long, env = "GRADD_ADDR", default_value = "127.0.0.1:50051")]
+    addr: String,
+    /// Service to ask about: "" (the server), readiness, liveness or gradd.v1.Gradd.
+    #[arg(long, default_value = "")]
+    service: String,
+    /// Seconds to wait for the connection and the answer together.
+    #[arg(long, default_value_t = 3.0)]
+    timeout: f64,
+    /// CA certificate (PEM) of a TLS server; connects over TLS when given.
+    #[arg(long, env = "GRADD_HEALTH_TLS_CA")]
+    tls_ca: Option<String>,
+    /// Name the server's certificate must carry (default: the host part of --addr).
+    #[arg(long, env = "GRADD_HEALTH_TLS_DOMAIN", requires = "tls_ca")]
+    tls_domain: Option<String>,
+    /// Client certificate (PEM) for a server that requires one (--tls-client-ca).
+    #[arg(long, requires_all = ["tls_ca", "tls_client_key"])]
+    tls_client_cert: Option<String>,
+    /// Client private key (PEM).
+    #[arg(long, requires = "tls_client_cert")]
+    tls_client_key: Option<String>,
+}
+
+/// `gradd health`: one grpc.health.v1 Check. Ok(false) (exit 1) when the answer is anything
+/// but SERVING; Err (exit 1, message on stderr) when there is no answer.
+async fn run_health(a: HealthArgs) -> Result<bool, String> {
+    use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    let limit =
+        Duration::try_from_secs_f64(a.timeout).map_err(|e| format!("--timeout {}: {e}", a.timeout))?;
+    let scheme = if a.tls_ca.is_some() { "https" } else { "http" };
+    let mut ep = Endpoint::from_shared(format!("{scheme}://{}", a.addr))
+        .map_err(|e| format!("--addr {}: {e}", a.addr))?
+        .connect_timeout(limit)
+        .timeout(limit);
+    if let Some(ca) = &a.tls_ca {
+        let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca)?));
+        if let Some(d) = &a.tls_domain {
+            tls = tls.domain_name(d.clone());
+        }
+        if let (Some(c), Some(k)) = (&a.tls_client_cert, &a.tls_client_key) {
+            tls = tls.identity(Identity::from_pem(read(c)?, read(k)?));
+        }
+        ep = ep.tls_config(tls).map_err(|e| format!("TLS: {e}"))?;
+    }
+    let ask = async {
+        let ch = ep
+            .connect()
+            .await
+            .map_err(|e| format!("cannot connect to {}: {}", a.addr, with_sources(&e)))?;
+        HealthClient::new(ch)
+            .check(HealthCheckRequest {
+                service: a.service.clone(),
+            })
+            .await
+            .map_err(|s| {
+                let code = gradd::service::status::code_name(s.code());
+                format!(
+                    "health check of {:?} on {}: {code}: {}",
+                    a.service,
+                    a.addr,
+                    s.message()
+                )
+            })
+    };
+    let resp = tokio::time::timeout(limit, ask)
+        .await
+        .map_err(|_| format!("no answer from {} within {limit:?}", a.addr))??;
+    let status = resp.into_inner().status();
+    println!("{}", status.as_str_name());
+    Ok(status == tonic_health::pb::health_check_response::ServingStatus::Serving)
+}
+
+/// An error with its chain of causes ("transport error: Connection refused (os error 111)").
+fn with_sources(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    let mut last = out.clone();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        // Wrappers often repeat their cause's text; say it once.
+        if text != last {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+        last = text;
+    }
+    out
 }
 
 /// Logs go to stderr from a thread of their own: a slow reader of stderr (a full pipe, a log
@@ -370,6 +466,7 @@ async fn run(cli: Cli) -> ExitCode {
                 Ok(true)
             })
         }
+        Cmd::Health(a) => run_health(a).await,
         Cmd::Ops => {
             print!("{}", gradd::ops::markdown_table());
             Ok(true)

@@ -234,3 +234,49 @@ async fn busy_polling_answers_alike_spins_after_requests_and_sleeps_when_idle() 
     let status = child.child.wait().await.expect("wait");
     assert!(status.success(), "gradd exited with {status}");
 }
+
+/// `gradd health`: SERVING and exit 0 from a running server (the whole server and gradd's own
+/// service), exit 1 with the reason for an unknown service and for no server at all.
+// The server runs on this test's runtime while `gradd health` blocks a thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_serving_and_fails_clearly_otherwise() {
+    let server = TestServer::start().await;
+    let health = |args: Vec<String>| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradd"))
+            .arg("health")
+            .args(args)
+            .env_remove("GRADD_ADDR")
+            .output()
+            .expect("run gradd health");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).trim().to_string(),
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        )
+    };
+    let addr = server.addr.to_string();
+    for service in ["", "gradd.v1.Gradd", "readiness"] {
+        let (ok, out, err) = health(vec![
+            "--addr".into(),
+            addr.clone(),
+            "--service".into(),
+            service.into(),
+        ]);
+        assert!(ok && out == "SERVING", "{service:?}: {out} {err}");
+    }
+    let (ok, _, err) = health(vec![
+        "--addr".into(),
+        addr.clone(),
+        "--service".into(),
+        "nope".into(),
+    ]);
+    assert!(!ok && err.contains("NOT_FOUND"), "{err}");
+    server.stop().await;
+    let (ok, _, err) = health(vec![
+        "--addr".into(),
+        addr.clone(),
+        "--timeout".into(),
+        "2".into(),
+    ]);
+    assert!(!ok && err.contains(&format!("cannot connect to {addr}")), "{err}");
+}

@@ -371,3 +371,35 @@ async fn a_stalled_connection_is_closed_after_the_handshake_timeout() {
         assert_eq!(status.code(), Code::NotFound, "{status:?}");
     }
 }
+
+/// `gradd health` against a TLS server: with the CA (and the certificate's name) it is SERVING;
+/// over plaintext it fails.
+// The server runs on this test's runtime while `gradd health` blocks a thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_checks_a_tls_server_with_its_ca() {
+    let p = pki();
+    let server = tls_server(&p, false).await;
+    let dir = std::env::temp_dir().join(format!("gradd-health-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &p.ca_pem).expect("write CA");
+    let run = |tls: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gradd"));
+        cmd.args(["health", "--addr", &server.addr.to_string(), "--timeout", "5"])
+            .env_remove("GRADD_ADDR")
+            .env_remove("GRADD_HEALTH_TLS_CA");
+        if tls {
+            cmd.arg("--tls-ca").arg(&ca).args(["--tls-domain", "localhost"]);
+        }
+        cmd.output().expect("run gradd health")
+    };
+    let out = run(true);
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "SERVING",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!run(false).status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+    server.stop().await;
+}
