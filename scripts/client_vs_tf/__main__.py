@@ -41,20 +41,14 @@ from snip_common import *  # noqa: F401,F403,E402
 import snip_seed, snip_operators, snip_creation, snip_protocol  # noqa: E401,F401,E402
 import snip_variables, snip_math_ops, snip_tape, snip_tape_more  # noqa: E401,F401,E402
 import snip_keras, snip_errors, snip_guide  # noqa: E401,F401,E402
+import snip_indexing  # noqa: E401,F401,E402
+import snip_training  # noqa: E401,F401,E402
 
 
 KNOWN = {
     # gradd lacks it (not claimed by the READMEs; raises a clear error)
-    "index_step": ("lacking", "slices with step != 1 (NotImplementedError, by design)"),
-    "index_reverse": ("lacking", "slices with step != 1 (NotImplementedError, by design)"),
-    "index_newaxis": ("lacking", "None/tf.newaxis in indexing"),
-    "math_one_hot_on_off": ("lacking", "one_hot on_value/off_value/axis (NotImplementedError)"),
     "matmul_linalg": ("lacking", "no tf.linalg module"),
-    "nn_softmax_axis0": ("lacking", "softmax over a non-last axis (explicit ValueError)"),
     "err_unknown_dtype": ("lacking", "complex dtypes"),
-    **{f"lacking_{n}": ("lacking", "not in gradd") for n in (
-        "tf_print", "tf_keras_losses_mse", "tf_keras_optimizers_sgd", "tf_keras_sequential",
-        "tf_function", "tf_tensor_spec")},
     "shape_gather_gradient_type": ("doc", "gather's gradient is dense, TF returns IndexedSlices"),
     # gradd is more lenient than TF
     "op_pos_float32": ("lenient", "unary + works (TF: TypeError)"),

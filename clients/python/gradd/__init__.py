@@ -24,11 +24,14 @@ from ._errors import (AbortedError, AlreadyExistsError, CancelledError,  # noqa:
                       UnauthenticatedError, UnavailableError, UnimplementedError, UnknownError)
 from ._ops import *  # noqa: F401,F403
 from ._more import eye, linspace, norm, range  # noqa: F401,A004
+from ._function import TensorSpec, function  # noqa: F401
+from ._print import print  # noqa: F401,A004
 from ._session import Session, get_session, reset_default_session  # noqa: F401
 from ._tape import GradientTape, UnconnectedGradients  # noqa: F401
 from ._tensor import Tensor, TensorShape, Variable, convert_to_tensor, matmul  # noqa: F401
 
 __version__ = "0.1.0"
+newaxis = None  # x[tf.newaxis] inserts an axis of size 1
 
 
 def is_tensor(x):

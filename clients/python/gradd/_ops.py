@@ -1,5 +1,5 @@
 """TensorFlow-named functions, each mapped to a raw op of the op table (FORMAT.md)."""
-import builtins
+import operator
 
 import numpy as np
 
@@ -237,19 +237,39 @@ def elu(features, name=None):
     return _unary("Elu", features)
 
 
-def _last_axis(axis, x):
-    if axis not in (-1, None) and axis != len(_t(x).shape) - 1:
-        raise ValueError("gradd supports softmax over the last axis only")
+def _to_last(axis, x):
+    """The perm that swaps `axis` of `x` with the last one (its own inverse), or None when
+    `axis` is the last: the softmax ops work over the last axis only."""
+    if axis is None or axis == -1:
+        return None
+    r = len(x.shape)
+    axis = operator.index(axis)
+    if not -r <= axis < r:
+        raise _errors.InvalidArgumentError(
+            f"`dim` must be in the range [{-r}, {r}) where {r} is the number of dimensions in "
+            f"the input. Received: dim={axis}")
+    axis %= r
+    if axis == r - 1:
+        return None
+    perm = list(range(r))
+    perm[axis], perm[-1] = r - 1, axis
+    return perm
+
+
+def _softmax(op, logits, axis):
+    x = _t(logits)
+    perm = _to_last(axis, x)
+    if perm is None:
+        return run_op(op, [x])[0]
+    return transpose(run_op(op, [transpose(x, perm)])[0], perm)
 
 
 def softmax(logits, axis=None, name=None):
-    _last_axis(axis, logits)
-    return _unary("Softmax", logits)
+    return _softmax("Softmax", logits, axis)
 
 
 def log_softmax(logits, axis=None, name=None):
-    _last_axis(axis, logits)
-    return _unary("LogSoftmax", logits)
+    return _softmax("LogSoftmax", logits, axis)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
@@ -389,15 +409,42 @@ def argmax(input, axis=None, output_type=_dtypes.int64, name=None):  # noqa: A00
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
-    if on_value is not None or off_value is not None or axis not in (None, -1):
-        raise NotImplementedError("gradd's one_hot supports depth and dtype only")
+    """OneHot with on/off values as attrs (scalars, as TensorFlow requires; not
+    differentiable, as in TensorFlow) and a Transpose for an `axis` other than the last."""
     if not isinstance(indices, _Ops):
         indices = convert_to_tensor(indices, dtype_hint=_dtypes.int32)
+    r = len(indices.shape)
+    last = axis is None or axis == -1 or axis == r
+    if not last and not 0 <= axis < r:
+        raise _errors.InvalidArgumentError(
+            f"Expected axis to be -1 or between [0, {r + 1}).  But received: {axis}")
     dtype = _dtypes.as_dtype(dtype) if dtype is not None else None
+    values = {}
+    for key, v in (("on_value", on_value), ("off_value", off_value)):
+        if v is not None:  # TensorFlow's dtype inference: dtype, else on_value's, else off_value's
+            v = _t(v, dtype)
+            if dtype is not None and v.dtype is not dtype:
+                raise TypeError(f"dtype {v.dtype} of {key} does not match dtype parameter {dtype}")
+            values[key] = v
+    if len(values) == 2 and values["on_value"].dtype is not values["off_value"].dtype:
+        raise TypeError(f"dtype {values['on_value'].dtype} of on_value does not match dtype "
+                        f"{values['off_value'].dtype} of off_value")
+    if dtype is None:
+        dtype = next(iter(values.values())).dtype if values else _dtypes.float32
+    if dtype is _dtypes.bool and len(values) < 2:
+        raise TypeError(f"Cannot convert {0 if 'on_value' in values else 1} to EagerTensor "
+                        "of dtype bool")
     attrs = {"depth": int(depth)}
-    if dtype is not None and dtype is not _dtypes.float32:
+    if dtype is not _dtypes.float32:
         attrs["dtype"] = dtype.name
-    return run_op("OneHot", [indices], attrs)[0]
+    for key, v in values.items():
+        v = np.asarray(v.numpy())
+        if v.ndim:
+            raise _errors.InvalidArgumentError(f"{key} must be a scalar, but got: {list(v.shape)}")
+        # Ints stay ints (exact beyond 2**53); floats and bools go as floats.
+        attrs[key] = int(v) if dtype.is_integer else float(v)
+    out = run_op("OneHot", [indices], attrs)[0]
+    return out if last else transpose(out, list(range(axis)) + [r] + list(range(axis, r)))
 
 
 def where(condition, x=None, y=None, name=None):
@@ -429,8 +476,13 @@ def bias_add(value, bias, data_format=None, name=None):
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     logits = _t(logits)
-    _last_axis(axis, logits)
-    return run_op("SoftmaxCrossEntropyWithLogits", [logits, _t(labels, logits.dtype)], n_out=2)[0]
+    labels = _t(labels, logits.dtype)
+    if _to_last(axis, logits) is not None:  # as TensorFlow: move the class axis to the end
+        r = len(logits.shape)
+        axis = operator.index(axis) % r
+        perm = [i for i in range(r) if i != axis] + [axis]
+        logits, labels = transpose(logits, perm), transpose(labels, perm)
+    return run_op("SoftmaxCrossEntropyWithLogits", [logits, labels], n_out=2)[0]
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
@@ -438,48 +490,6 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     if not isinstance(labels, _Ops):
         labels = convert_to_tensor(labels, dtype_hint=_dtypes.int32)
     return run_op("SparseSoftmaxCrossEntropyWithLogits", [logits, labels], n_out=2)[0]
-
-
-# -- indexing ------------------------------------------------------------------------------------
-
-def _getitem(x, key):
-    """Basic indexing (ints and step-1 slices) as Slice + Squeeze."""
-    if not isinstance(key, tuple):
-        key = (key,)
-    shp = x.shape
-    ell = [i for i, k in enumerate(key) if k is Ellipsis]  # not `in`: == on a tensor key
-    if ell:
-        i = ell[0]
-        fill_n = len(shp) - (len(key) - 1)
-        key = key[:i] + (builtins.slice(None),) * fill_n + key[i + 1:]
-    if len(key) > len(shp):
-        # TensorFlow's StridedSlice errors are InvalidArgumentError (not IndexError).
-        raise _errors.InvalidArgumentError(
-            f"Index out of range using input dim {len(shp)}; input has only {len(shp)} dims")
-    begin, sizes, squeeze_axes = [], [], []
-    for axis, (k, d) in enumerate(zip(key + (builtins.slice(None),) * (len(shp) - len(key)), shp)):
-        if isinstance(k, _Ops):
-            k = int(k)
-        if isinstance(k, (int, np.integer)):
-            k = int(k)
-            if k < -d or k >= d:
-                raise _errors.InvalidArgumentError(
-                    f"slice index {k} of dimension {axis} out of bounds.")
-            begin.append(k % d)
-            sizes.append(1)
-            squeeze_axes.append(axis)
-        elif isinstance(k, builtins.slice):
-            start, stop, step = k.indices(d)
-            if step != 1:
-                raise NotImplementedError("gradd supports slices with step 1 only")
-            begin.append(start)
-            sizes.append(max(0, stop - start))
-        else:
-            raise TypeError(f"unsupported index {k!r}")
-    out = run_op("Slice", [x], {"begin": begin, "size": sizes})[0]
-    if squeeze_axes:
-        out = run_op("Squeeze", [out], {"axis": squeeze_axes})[0]
-    return out
 
 
 __all__ += ["TensorShape"]

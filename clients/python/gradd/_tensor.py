@@ -289,8 +289,8 @@ class _Ops:
         return Tensor._local(np.logical_not(self.numpy()))
 
     def __getitem__(self, key):
-        from . import _ops
-        return _ops._getitem(self, key)
+        from . import _index
+        return _index.getitem(self, key)
 
     def __len__(self):
         s = self.shape

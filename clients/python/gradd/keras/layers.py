@@ -1,4 +1,4 @@
-"""tf.keras.layers.Dense."""
+"""tf.keras.layers.Dense, and the Layer protocol it follows (Sequential and user layers too)."""
 from .. import _dtypes, _ops
 from .._tensor import Variable, _Ops, convert_to_tensor
 from . import activations, initializers
@@ -61,6 +61,11 @@ class Layer:
     def build(self, input_shape):
         self.built = True
 
+    def compute_output_shape(self, input_shape):
+        """The output shape for `input_shape` (Sequential.build uses it to build layer after
+        layer without running them)."""
+        raise NotImplementedError(f"{type(self).__name__} does not compute its output shape")
+
 
 _counts = {}
 
@@ -104,6 +109,9 @@ class Dense(Layer):
             self.bias = self.add_weight("bias", (self.units,),
                                         lambda s: self.bias_initializer(s, dtype=self.dtype))
         self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)[:-1] + (self.units,)
 
     def call(self, inputs):
         rank = len(inputs.shape)
