@@ -106,9 +106,10 @@ save(*progs)
 UNARY = {"Identity": "input", "StopGradient": "input", "Neg": "x", "Square": "x", "Sqrt": "x", "Rsqrt": "x",
          "Reciprocal": "x", "Exp": "x", "Log": "x", "Log1p": "x", "Abs": "x", "Sin": "x", "Cos": "x", "Tanh": "x",
          "Sigmoid": "x", "Relu": "features", "LeakyRelu": "features", "Elu": "features", "Softplus": "features",
-         "Softmax": "logits", "LogSoftmax": "logits", "Sign": "x", "Floor": "x"}
+         "Softmax": "logits", "LogSoftmax": "logits", "Sign": "x", "Floor": "x", "Tan": "x", "Atan": "x", "Asin": "x",
+         "Acos": "x", "Sinh": "x", "Cosh": "x", "Expm1": "x", "Erf": "x", "Ceil": "x", "Round": "x", "LogicalNot": "x"}
 BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "Greater", "Less", "Equal",
-          "FloorDiv", "FloorMod"]
+          "FloorDiv", "FloorMod", "NotEqual", "LogicalAnd", "LogicalOr"]
 
 
 def dtype_case(name, xs, op, attrs, fn):
@@ -177,6 +178,15 @@ OG = [1.0]  # the output gradient of the case being recorded
 SV.ograd = lambda shape, dt: np.full(shape, OG[0], dt)
 inf, nan, F64 = np.inf, np.nan, np.float64
 A = np.array
+dtype_case("NotEqual/nan", [A([nan, 1.0, 2.0, -0.0], F32), A([nan, 1.0, 3.0, 0.0], F32)], "NotEqual", {},
+           lambda x, y: R.NotEqual(x=x, y=y))
+dtype_case("NotEqual/broadcast", [A([[1.0], [2.0]], F64), A([1.0, 2.0, 3.0], F64)], "NotEqual", {},
+           lambda x, y: R.NotEqual(x=x, y=y))
+dtype_case("LogicalAnd/broadcast", [A([[True], [False]]), A([True, False, True])], "LogicalAnd", {},
+           lambda x, y: R.LogicalAnd(x=x, y=y))
+dtype_case("LogicalOr/broadcast", [A([[True], [False]]), A([True, False, True])], "LogicalOr", {},
+           lambda x, y: R.LogicalOr(x=x, y=y))
+dtype_case("LogicalAnd/float", [A([1.0], F32), A([0.0], F32)], "LogicalAnd", {}, lambda x, y: R.LogicalAnd(x=x, y=y))
 SPECIAL = [
     ("maximum_1_nan", "Maximum", [A([1.0], F32), A([nan], F32)], {}, False),
     ("minimum_nan_1", "Minimum", [A([nan], F64), A([1.0], F64)], {}, False),
@@ -239,6 +249,22 @@ SPECIAL = [
     ("sqrt_second", "Sqrt", [A([0.5, 2.0], F64)], {}, True),
     ("rsqrt_second", "Rsqrt", [A([0.5, 2.0], F32)], {}, True),
     ("reciprocal_second", "Reciprocal", [A([-0.5, 2.0], F64)], {}, True),
+    # The trigonometric, hyperbolic and error-function ops (session 7): edges, overflow, NaN.
+    ("tan_second", "Tan", [A([-1.2, -0.3, 0.0, 0.7, 1.4, 1.5707964, nan], F32)], {}, True),
+    ("tan_second_f64", "Tan", [A([-1.2, 0.0, 1.4, inf], F64)], {}, True),
+    ("atan_special_second", "Atan", [A([-inf, -2.0, -0.0, 0.5, 1e20, inf, nan], F64)], {}, True),
+    ("atan_second_f32", "Atan", [A([-3.0, 0.25, 1e20], F32)], {}, True),
+    ("asin_edges_second", "Asin", [A([-1.0, -0.5, 0.0, 0.9, 1.0, 1.5, nan], F32)], {}, True),
+    ("acos_edges_second", "Acos", [A([-1.0, -0.5, 0.0, 0.9, 1.0, -1.5], F64)], {}, True),
+    ("sinh_overflow_second", "Sinh", [A([-100.0, -1.0, 0.0, 2.0, 89.0, 100.0, nan], F32)], {}, True),
+    ("cosh_overflow_second", "Cosh", [A([-800.0, -1.0, 0.0, 2.0, 710.0, inf], F64)], {}, True),
+    ("expm1_special_second", "Expm1", [A([-inf, -1e-10, 0.0, 1e-10, 1.0, 100.0, nan], F32)], {}, True),
+    ("expm1_f64_second", "Expm1", [A([-30.0, -1e-300, 1e-5, 709.0, 710.0], F64)], {}, True),
+    ("erf_special_second", "Erf", [A([-inf, -3.0, -0.5, 0.0, 1e-8, 2.0, 4.5, inf, nan], F32)], {}, True),
+    ("erf_f64_second", "Erf", [A([-6.0, -0.1, 1e-300, 0.75, 27.0], F64)], {}, True),
+    ("ceil_special", "Ceil", [A([-1.5, -0.5, -0.0, 0.5, 2.0, nan, -inf, 1e300], F64)], {}, True),
+    ("round_half_even", "Round", [A([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49999997, -0.0, 8388609.0, nan, inf], F32)],
+     {}, True),
 ]
 for name, op, xs, attrs, second, *og in SPECIAL:
     OG[0] = og[0] if og else 1.0

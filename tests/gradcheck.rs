@@ -45,6 +45,8 @@ enum Dom {
     Positive,
     AwayFromZero,
     NearOne,
+    /// Inside (-1, 1), away from its ends: Asin and Acos, and Tan away from its poles.
+    Unit,
 }
 
 fn values(rng: &mut Rng, n: usize, dom: Dom) -> Vec<f64> {
@@ -52,6 +54,7 @@ fn values(rng: &mut Rng, n: usize, dom: Dom) -> Vec<f64> {
         .map(|_| match dom {
             Dom::Any => rng.range(-2.0, 2.0),
             Dom::Positive => rng.range(0.5, 2.0),
+            Dom::Unit => rng.range(-0.9, 0.9),
             Dom::AwayFromZero => {
                 let v = rng.range(0.2, 2.0);
                 if rng.coin() { v } else { -v }
@@ -135,9 +138,9 @@ fn generate(op: &str, rng: &mut Rng, s: &[usize]) -> Option<Case> {
                 }
             }
         }
-        "Identity" | "Neg" | "Square" | "Exp" | "Sin" | "Cos" | "Tanh" | "Sigmoid" | "Softplus" => {
-            unary(rng, Dom::Any)
-        }
+        "Identity" | "Neg" | "Square" | "Exp" | "Sin" | "Cos" | "Tanh" | "Sigmoid" | "Softplus" | "Atan"
+        | "Sinh" | "Cosh" | "Expm1" | "Erf" => unary(rng, Dom::Any),
+        "Tan" | "Asin" | "Acos" => unary(rng, Dom::Unit),
         "Sqrt" | "Rsqrt" | "Reciprocal" | "Log" | "Log1p" => unary(rng, Dom::Positive),
         "Abs" | "Relu" | "Elu" | "Sign" => unary(rng, Dom::AwayFromZero),
         // Away from FloorMod's jumps (x/y near an integer), where it is x - q*y for a fixed q.

@@ -53,6 +53,7 @@ pub enum Cmp {
     GreaterEqual,
     LessEqual,
     Equal,
+    NotEqual,
 }
 
 #[derive(Debug)]
@@ -74,6 +75,10 @@ pub fn equal(a: &mut Attrs) -> Result<Arc<dyn Op>> {
     // TensorFlow's Equal carries this attr; it changes nothing for valid shapes.
     a.bool("incompatible_shape_error", true)?;
     Ok(Arc::new(Compare(Cmp::Equal)))
+}
+pub fn not_equal(a: &mut Attrs) -> Result<Arc<dyn Op>> {
+    a.bool("incompatible_shape_error", true)?;
+    Ok(Arc::new(Compare(Cmp::NotEqual)))
 }
 
 pub fn gt(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
@@ -101,6 +106,7 @@ impl Op for Compare {
             Cmp::GreaterEqual => "GreaterEqual",
             Cmp::LessEqual => "LessEqual",
             Cmp::Equal => "Equal",
+            Cmp::NotEqual => "NotEqual",
         }
     }
     fn differentiable(&self) -> bool {
@@ -114,7 +120,7 @@ impl Op for Compare {
         }
         let c = self.0;
         // Booleans are equal or not, but not ordered (TensorFlow has no bool Greater/Less).
-        if x.dtype() == DType::Bool && c != Cmp::Equal {
+        if x.dtype() == DType::Bool && !matches!(c, Cmp::Equal | Cmp::NotEqual) {
             return Err(super::dtype_error(op, x, y));
         }
         let out: ArrayD<bool> = with_elem!(x.dtype(), T => {
@@ -123,6 +129,60 @@ impl Op for Compare {
             };
             zip_broadcast(op, a, b, |p: T, q: T| compare(c, p, q))?
         });
+        Ok(vec![Tensor::Bool(out.into_shared())])
+    }
+}
+
+/// LogicalAnd, LogicalOr (broadcasting) and LogicalNot: bool tensors only, no gradient.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Logic {
+    And,
+    Or,
+    Not,
+}
+
+#[derive(Debug)]
+pub struct Logical(pub Logic);
+
+pub fn logical_and(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(Logical(Logic::And)))
+}
+pub fn logical_or(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(Logical(Logic::Or)))
+}
+pub fn logical_not(_: &mut Attrs) -> Result<Arc<dyn Op>> {
+    Ok(Arc::new(Logical(Logic::Not)))
+}
+
+impl Op for Logical {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            Logic::And => "LogicalAnd",
+            Logic::Or => "LogicalOr",
+            Logic::Not => "LogicalNot",
+        }
+    }
+    fn differentiable(&self) -> bool {
+        false
+    }
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let op = self.name();
+        let mut bools = Vec::with_capacity(inputs.len());
+        for (i, t) in inputs.iter().enumerate() {
+            let Tensor::Bool(b) = t else {
+                return Err(invalid!(
+                    "{op}: input {i} must be a bool tensor, got {}",
+                    t.dtype()
+                ));
+            };
+            bools.push(b);
+        }
+        let out: ArrayD<bool> = match (self.0, bools.as_slice()) {
+            (Logic::Not, [a]) => a.mapv(|v| !v),
+            (Logic::And, [a, b]) => zip_broadcast(op, a, b, |p: bool, q: bool| p && q)?,
+            (Logic::Or, [a, b]) => zip_broadcast(op, a, b, |p: bool, q: bool| p || q)?,
+            _ => return Err(invalid!("{op}: wrong number of inputs ({})", inputs.len())),
+        };
         Ok(vec![Tensor::Bool(out.into_shared())])
     }
 }
@@ -244,6 +304,7 @@ fn compare<T: PartialOrd>(c: Cmp, p: T, q: T) -> bool {
         Cmp::GreaterEqual => p >= q,
         Cmp::LessEqual => p <= q,
         Cmp::Equal => p == q,
+        Cmp::NotEqual => p != q,
     }
 }
 

@@ -2,7 +2,7 @@
 //! whichever TensorFlow uses.
 
 use super::fast::{self, Un};
-use super::unary_grad::{Of, power_grad};
+use super::unary_grad::{Of, more_grad, power_grad};
 use super::{Attrs, GradArgs, Graph, Handle, Op, binary, misc, run1, scalar};
 use crate::error::Result;
 use crate::tensor::{Arith, Tensor};
@@ -33,6 +33,18 @@ pub enum Kind {
     LeakyRelu(f64),
     Elu,
     Softplus,
+    Tan,
+    Atan,
+    Asin,
+    Acos,
+    Sinh,
+    Cosh,
+    Expm1,
+    Erf,
+    /// Rounds up; floats only, no gradient (None).
+    Ceil,
+    /// Rounds half to even (TensorFlow's, as Eigen's); no gradient. Integers: see forward.
+    Round,
 }
 
 #[derive(Debug)]
@@ -98,6 +110,16 @@ impl Op for Unary {
             Kind::LeakyRelu(_) => "LeakyRelu",
             Kind::Elu => "Elu",
             Kind::Softplus => "Softplus",
+            Kind::Tan => "Tan",
+            Kind::Atan => "Atan",
+            Kind::Asin => "Asin",
+            Kind::Acos => "Acos",
+            Kind::Sinh => "Sinh",
+            Kind::Cosh => "Cosh",
+            Kind::Expm1 => "Expm1",
+            Kind::Erf => "Erf",
+            Kind::Ceil => "Ceil",
+            Kind::Round => "Round",
         }
     }
 
@@ -154,6 +176,21 @@ impl Op for Unary {
             // exactly 0, which its gradient's mask on the output depends on.
             Kind::Elu => float_map!(op, x, |a| a.mapv(|v| if v < 0.0 { v.exp() - 1.0 } else { v })),
             Kind::Softplus => float_map!(op, x, |a| a.mapv(softplus)),
+            Kind::Tan => float_map!(op, x, |a| a.mapv(|v| v.tan())),
+            Kind::Atan => float_map!(op, x, |a| a.mapv(|v| v.atan())),
+            Kind::Asin => float_map!(op, x, |a| a.mapv(|v| v.asin())),
+            Kind::Acos => float_map!(op, x, |a| a.mapv(|v| v.acos())),
+            Kind::Sinh => float_map!(op, x, |a| a.mapv(|v| v.sinh())),
+            Kind::Cosh => float_map!(op, x, |a| a.mapv(|v| v.cosh())),
+            Kind::Expm1 => float_map!(op, x, |a| a.mapv(|v| v.exp_m1())),
+            Kind::Erf => float_map!(op, x, |a| a.mapv(crate::tensor::Float::erf)),
+            Kind::Ceil => float_map!(op, x, |a| a.mapv(|v| v.ceil())),
+            // TensorFlow 2.21's CPU kernel answers zeros for integers (its Python tf.round
+            // returns an integer tensor unchanged without running the op; so does gradd's).
+            Kind::Round if matches!(x, Tensor::I32(_) | Tensor::I64(_)) => {
+                Ok(Tensor::zeros(x.dtype(), x.shape()))
+            }
+            Kind::Round => float_map!(op, x, |a| a.mapv(|v| v.round_ties_even())),
         }?;
         Ok(vec![y])
     }
@@ -163,7 +200,15 @@ impl Op for Unary {
         let gr = a.grad(g, 0)?;
         let dt = x.dtype();
         let gx = match self.0 {
-            Kind::StopGradient | Kind::Floor => return Ok(vec![None]),
+            Kind::StopGradient | Kind::Floor | Kind::Ceil | Kind::Round => return Ok(vec![None]),
+            Kind::Tan
+            | Kind::Atan
+            | Kind::Asin
+            | Kind::Acos
+            | Kind::Sinh
+            | Kind::Cosh
+            | Kind::Expm1
+            | Kind::Erf => more_grad(g, self.0, x, &gr)?,
             Kind::Identity => gr,
             Kind::Neg => neg(g, &gr)?,
             // d x^2 = 2x

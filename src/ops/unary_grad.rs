@@ -4,11 +4,75 @@
 //! Relu that is off, say). Composed from Mul and Div they would give 0 * inf = NaN there. Each
 //! one's own gradient is TensorFlow's (`_SqrtGradGrad` and friends in math_grad.py), so second
 //! derivatives match too. Internal, not in the registry.
+//!
+//! Also the gradients of the trigonometric, hyperbolic and error-function ops (`more_grad`),
+//! op for op as TensorFlow's math_grad.py builds them, so their higher derivatives and their
+//! rounding follow TensorFlow's.
 
-use super::unary::square;
+use super::unary::{Kind, Unary, neg, square};
 use super::{GradArgs, Graph, Handle, Op, binary, run1, scalar};
 use crate::error::Result;
 use crate::tensor::Tensor;
+
+/// dx for `kind` at input `x` with incoming gradient `gr`, as TensorFlow's gradient function
+/// for that op composes it (the order of its multiplications included).
+pub fn more_grad(g: &mut dyn Graph, kind: Kind, x: &Handle, gr: &Handle) -> Result<Handle> {
+    let dt = x.dtype();
+    let un = |g: &mut dyn Graph, k: Kind, t: &Handle| run1(g, Unary(k), &[t]);
+    match kind {
+        // _TanGrad: square(reciprocal(cos x)) * g
+        Kind::Tan => {
+            let c = un(g, Kind::Cos, x)?;
+            let sec = un(g, Kind::Reciprocal, &c)?;
+            let sec2 = square(g, &sec)?;
+            binary::mul(g, &sec2, gr)
+        }
+        // _AtanGrad: g * reciprocal(1 + x^2)
+        Kind::Atan => {
+            let x2 = square(g, x)?;
+            let one = scalar(g, dt, 1.0);
+            let d = binary::add(g, &one, &x2)?;
+            let inv = un(g, Kind::Reciprocal, &d)?;
+            binary::mul(g, gr, &inv)
+        }
+        // _AsinGrad: g * reciprocal(sqrt(1 - x^2)); _AcosGrad: -g * the same
+        Kind::Asin | Kind::Acos => {
+            let x2 = square(g, x)?;
+            let one = scalar(g, dt, 1.0);
+            let d = binary::sub(g, &one, &x2)?;
+            let den = un(g, Kind::Sqrt, &d)?;
+            let inv = un(g, Kind::Reciprocal, &den)?;
+            if kind == Kind::Acos {
+                let ng = neg(g, gr)?;
+                binary::mul(g, &ng, &inv)
+            } else {
+                binary::mul(g, gr, &inv)
+            }
+        }
+        // _SinhGrad: g * cosh x; _CoshGrad: g * sinh x; _Expm1Grad: g * exp x
+        Kind::Sinh | Kind::Cosh | Kind::Expm1 => {
+            let k = match kind {
+                Kind::Sinh => Kind::Cosh,
+                Kind::Cosh => Kind::Sinh,
+                _ => Kind::Exp,
+            };
+            let d = un(g, k, x)?;
+            binary::mul(g, gr, &d)
+        }
+        // _ErfGrad: (g * 2/sqrt(pi)) * exp(-square(x))
+        Kind::Erf => {
+            let c = scalar(g, dt, std::f64::consts::FRAC_2_SQRT_PI);
+            let gc = binary::mul(g, gr, &c)?;
+            let x2 = square(g, x)?;
+            let nx2 = neg(g, &x2)?;
+            let e = un(g, Kind::Exp, &nx2)?;
+            binary::mul(g, &gc, &e)
+        }
+        other => Err(crate::error::Error::Internal(format!(
+            "more_grad has no rule for {other:?}"
+        ))),
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Of {

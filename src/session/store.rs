@@ -74,7 +74,6 @@ impl SessionCell {
         self.session.try_lock_arc()
     }
 
-
     /// Notes that a request changed the session: the next `last_usage` counts again. Counting
     /// is O(session) (refs, variables, every tape's saved tensors), too much for every Run.
     pub fn usage_changed(&self) {

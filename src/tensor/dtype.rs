@@ -94,16 +94,24 @@ pub trait Float:
     Elem + num_traits::Float + LinalgScalar + ScalarOperand + Display + Sum + AddAssign + MulAssign + 'static
 {
     fn c(x: f64) -> Self;
+    /// The error function (libm's: std has none).
+    fn erf(self) -> Self;
 }
 
 impl Float for f32 {
     fn c(x: f64) -> f32 {
         x as f32
     }
+    fn erf(self) -> f32 {
+        libm::erff(self)
+    }
 }
 
 impl Float for f64 {
     fn c(x: f64) -> f64 {
         x
+    }
+    fn erf(self) -> f64 {
+        libm::erf(self)
     }
 }
