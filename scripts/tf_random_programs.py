@@ -46,6 +46,9 @@ UNARY = {
     "Log": ("x", (0.2, 3)), "Log1p": ("x", (-0.7, 3)), "Abs": ("x", None), "Sin": ("x", None), "Cos": ("x", None),
     "Tanh": ("x", None), "Sigmoid": ("x", None), "Relu": ("features", None), "LeakyRelu": ("features", None),
     "Elu": ("features", None), "Softplus": ("features", None), "Sign": ("x", None), "Floor": ("x", None),
+    "Tan": ("x", (-1.2, 1.2)), "Atan": ("x", None), "Asin": ("x", (-0.9, 0.9)), "Acos": ("x", (-0.9, 0.9)),
+    "Sinh": ("x", None), "Cosh": ("x", None), "Expm1": ("x", None), "Erf": ("x", None), "Ceil": ("x", None),
+    "Round": ("x", None),
 }
 BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "DivNoNan", "FloorDiv",
           "FloorMod"]
@@ -426,7 +429,7 @@ def record_nested(i):
     c = arr(s, dt)
     steps.append({"constant": "c0", "value": T(c)})
     env["c0"] = tf.constant(c)
-    unary = ["Tanh", "Square", "Sin", "Sigmoid"]
+    unary = ["Tanh", "Square", "Sin", "Sigmoid", "Atan", "Erf", "Sinh"]
     binary = ["Mul", "AddV2", "Sub"]
     n = [0]
 

@@ -151,7 +151,13 @@ impl Op for Unary {
             } else {
                 v
             })),
-            Kind::Floor => float_map!(op, x, |a| a.mapv(|v| v.floor())),
+            // `v * one` (opaque to the optimizer) reads a subnormal as zero when denormals are
+            // flushed, as TensorFlow's vector code does (ceil(1e-40) is 0 there, not 1); the
+            // scalar floor/ceil/round work on the bits and would not.
+            Kind::Floor => float_map!(op, x, |a| {
+                let one = std::hint::black_box(1.0);
+                a.mapv(|v| (v * one).floor())
+            }),
             Kind::Sqrt => float_map!(op, x, |a| fast::unary(Un::Sqrt, a)
                 .unwrap_or_else(|| a.mapv(|v| v.sqrt()))),
             Kind::Rsqrt => float_map!(op, x, |a| a.mapv(|v| v.sqrt().recip())),
@@ -184,13 +190,19 @@ impl Op for Unary {
             Kind::Cosh => float_map!(op, x, |a| a.mapv(|v| v.cosh())),
             Kind::Expm1 => float_map!(op, x, |a| a.mapv(|v| v.exp_m1())),
             Kind::Erf => float_map!(op, x, |a| a.mapv(crate::tensor::Float::erf)),
-            Kind::Ceil => float_map!(op, x, |a| a.mapv(|v| v.ceil())),
+            Kind::Ceil => float_map!(op, x, |a| {
+                let one = std::hint::black_box(1.0);
+                a.mapv(|v| (v * one).ceil())
+            }),
             // TensorFlow 2.21's CPU kernel answers zeros for integers (its Python tf.round
             // returns an integer tensor unchanged without running the op; so does gradd's).
             Kind::Round if matches!(x, Tensor::I32(_) | Tensor::I64(_)) => {
                 Ok(Tensor::zeros(x.dtype(), x.shape()))
             }
-            Kind::Round => float_map!(op, x, |a| a.mapv(|v| v.round_ties_even())),
+            Kind::Round => float_map!(op, x, |a| {
+                let one = std::hint::black_box(1.0);
+                a.mapv(|v| (v * one).round_ties_even())
+            }),
         }?;
         Ok(vec![y])
     }

@@ -111,7 +111,13 @@ impl Float for f64 {
     fn c(x: f64) -> f64 {
         x
     }
+    /// TensorFlow 2.21's float64 Erf (Eigen's) is NaN once x*x overflows (|x| above about
+    /// 1.34e154, infinities included), where float32's saturates at +-1.
     fn erf(self) -> f64 {
-        libm::erf(self)
+        if (self * self).is_infinite() {
+            f64::NAN
+        } else {
+            libm::erf(self)
+        }
     }
 }
