@@ -39,7 +39,7 @@ from snip_common import *  # noqa: F401,F403,E402
 # The snippet modules register their cases, in this order.
 # (Prefixed: a module named like a package TensorFlow imports, `keras`, would shadow it.)
 import snip_seed, snip_operators, snip_creation, snip_protocol  # noqa: E401,F401,E402
-import snip_variables, snip_math_ops, snip_tape, snip_tape_more  # noqa: E401,F401,E402
+import snip_variables, snip_math_ops, snip_math_more, snip_tape, snip_tape_more  # noqa: E401,F401,E402
 import snip_keras, snip_errors, snip_guide  # noqa: E401,F401,E402
 import snip_indexing  # noqa: E401,F401,E402
 import snip_training  # noqa: E401,F401,E402
@@ -49,6 +49,7 @@ KNOWN = {
     # gradd lacks it (not claimed by the READMEs; raises a clear error)
     "matmul_linalg": ("lacking", "no tf.linalg module"),
     "err_unknown_dtype": ("lacking", "complex dtypes"),
+    "more_int_bitwise": ("lacking", "no bitwise ops: &, |, ^, ~ on integers raise NotImplementedError"),
     "shape_gather_gradient_type": ("doc", "gather's gradient is dense, TF returns IndexedSlices"),
     # gradd is more lenient than TF
     "op_pos_float32": ("lenient", "unary + works (TF: TypeError)"),

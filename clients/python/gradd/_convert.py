@@ -139,6 +139,9 @@ def _operand(value, dtype, hint=False):
                 _SCALARS.clear()
             _SCALARS[key] = t
         return t
+    if value is None:  # TensorFlow's conversion error for None (`x != None` is not one)
+        raise ValueError("Attempt to convert a value (None) with an unsupported type "
+                         "(<class 'NoneType'>) to a Tensor.")
     if hint:
         return Tensor._local(_to_numpy(value))
     raise TypeError(f"Cannot convert {value!r} to a tensor of dtype {dtype.name}")

@@ -4,7 +4,8 @@ follow the server's op table (`gradd ops`)."""
 
 
 _NO_GRADIENT = {"StopGradient", "Greater", "Less", "GreaterEqual", "LessEqual", "Equal", "ArgMax",
-                "OneHot", "Floor", "FloorDiv"}
+                "OneHot", "Floor", "FloorDiv", "Ceil", "Round", "NotEqual", "LogicalAnd",
+                "LogicalOr", "LogicalNot"}
 _DIFFERENTIABLE = {
     "AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "FloorMod", "Sign", "Pow", "Maximum", "Minimum",
     "SquaredDifference", "Identity", "Neg", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log",
@@ -12,7 +13,8 @@ _DIFFERENTIABLE = {
     "MatMul", "BatchMatMulV2", "Sum", "Mean", "Max", "Min", "Prod", "Cumsum", "Cumprod", "Reshape",
     "Transpose", "ExpandDims", "Squeeze", "ConcatV2", "Pack", "Slice", "GatherV2", "Tile",
     "BroadcastTo", "BiasAdd", "Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits",
-    "SparseSoftmaxCrossEntropyWithLogits", "Cast", "SelectV2",
+    "SparseSoftmaxCrossEntropyWithLogits", "Cast", "SelectV2", "Tan", "Atan", "Asin", "Acos",
+    "Sinh", "Cosh", "Expm1", "Erf",
 }
 _NO_GRADIENT_INPUT = {("SelectV2", 0), ("GatherV2", 1), ("SparseSoftmaxCrossEntropyWithLogits", 1)}
 

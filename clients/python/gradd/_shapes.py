@@ -7,11 +7,14 @@ from . import _dtypes
 _UNARY = {
     "Identity", "StopGradient", "Neg", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log",
     "Log1p", "Abs", "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "LeakyRelu", "Elu", "Softplus",
-    "Softmax", "LogSoftmax", "Cumsum", "Cumprod", "Sign", "Floor",
+    "Softmax", "LogSoftmax", "Cumsum", "Cumprod", "Sign", "Floor", "Tan", "Atan", "Asin", "Acos",
+    "Sinh", "Cosh", "Expm1", "Erf", "Ceil", "Round",
 }
 _BINARY = {"AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "FloorDiv", "FloorMod", "Pow", "Maximum", "Minimum",
            "SquaredDifference"}
-_COMPARE = {"Greater", "Less", "GreaterEqual", "LessEqual", "Equal"}
+# Ops with a bool output; shaped as a broadcast of their inputs (LogicalNot: its input's).
+_COMPARE = {"Greater", "Less", "GreaterEqual", "LessEqual", "Equal", "NotEqual", "LogicalAnd",
+            "LogicalOr", "LogicalNot"}
 _REDUCE = {"Sum", "Mean", "Max", "Min", "Prod"}
 
 
@@ -48,7 +51,7 @@ def _shape(op, s, d, attrs, n_out):  # noqa: C901 - one branch per op family
     if op in _UNARY or op in ("Cast",):
         return [s0]
     if op in _BINARY or op in _COMPARE:
-        return [broadcast(s[0], s[1])]
+        return [broadcast(s[0], s[1]) if len(s) == 2 else s0]
     if op == "SelectV2":
         return [broadcast(broadcast(s[0], s[1]), s[2])]
     if op == "BiasAdd":

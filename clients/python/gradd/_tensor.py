@@ -163,6 +163,19 @@ def _truediv(x, y):
     return run_op("RealDiv", [x, y])[0]
 
 
+def _equality(op, x, o):
+    """`x == o` / `x != o` as TensorFlow's: Equal / NotEqual; False / True against None (a
+    Variable converts None, a ValueError) and, as a scalar, for shapes that do not broadcast."""
+    if o is None and isinstance(x, Tensor):
+        return op == "NotEqual"
+    if not isinstance(o, _Ops):
+        o = _operand(o, x.dtype)  # a misfit (`bool_tensor == 1`) is a TypeError
+    a, b = x._shape, o._shape  # known shapes decided here: the ops would raise for them
+    if a is not None and b is not None and None not in a + b and _shapes.broadcast(a, b) is None:
+        return Tensor._local(np.array(op == "NotEqual"))
+    return run_op(op, [x, o])[0]
+
+
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     """MatMul for rank-2 operands, BatchMatMulV2 for batched ones. Like TensorFlow, `a` keeps
     its own dtype and `b` takes a's where it fits (`x @ np.ones((2, 1))` is float32)."""
@@ -263,30 +276,16 @@ class _Ops:
         return _binary("GreaterEqual", self, o)
 
     def __eq__(self, o):
-        if o is None:
-            return False
-        if not isinstance(o, _Ops):
-            o = _operand(o, self.dtype)  # a misfit (`bool_tensor == 1`) is a TypeError
-        a, b = self._shape, o._shape
-        if a is not None and b is not None and _shapes.broadcast(a, b) is None and \
-                None not in a and None not in b:
-            return Tensor._local(np.array(False))  # TensorFlow: incompatible shapes differ
-        return run_op("Equal", [self, o])[0]
+        return _equality("Equal", self, o)
 
     def __ne__(self, o):
-        if o is None:
-            return True
-        return self.__eq__(o)._local_not()
+        return _equality("NotEqual", self, o)
 
     __hash__ = None  # like TensorFlow 2: elementwise ==; use .ref() as a key
 
     def ref(self):
         """A hashable reference to this object (TensorFlow's Tensor.ref())."""
         return _Reference(self)
-
-    def _local_not(self):
-        # No LogicalNot in the op table: negate the fetched boolean value client-side.
-        return Tensor._local(np.logical_not(self.numpy()))
 
     def __getitem__(self, key):
         from . import _index
@@ -513,3 +512,4 @@ _new = object.__new__
 from ._convert import (_SCALARS, _attr, _contains_tensor, _fits, _operand,  # noqa: E402,F401
                        _to_numpy, convert_to_tensor)
 from ._variable import Variable  # noqa: E402,F401
+from . import _math2  # noqa: E402,F401 - sets the operators &, |, ^, ~ (no room here)

@@ -7,7 +7,7 @@ logits. gradd does the same (keras_logits below), so losses of such models match
 """
 import weakref
 
-from .. import _ops
+from .. import _math2, _ops
 from .._tensor import _Ops, convert_to_tensor
 
 # id(output) -> (weak reference to output, its logits). A Tensor has slots (no attribute can be
@@ -48,6 +48,12 @@ def softmax(x, axis=-1):
     return _remember_logits(_ops.softmax(x, axis=axis), x)
 
 
+def gelu(x, approximate=False):
+    """Keras 3's keras.activations.gelu: exact (erf) unless `approximate`, unlike
+    keras.ops.gelu, whose default is the tanh approximation."""
+    return _math2.gelu(x, approximate=approximate)
+
+
 relu = _ops.relu
 tanh = _ops.tanh
 softplus = _ops.softplus
@@ -55,7 +61,8 @@ elu = _ops.elu
 exponential = _ops.exp
 
 _BY_NAME = {"linear": linear, "relu": relu, "tanh": tanh, "sigmoid": sigmoid,
-            "softmax": softmax, "softplus": softplus, "elu": elu, "exponential": exponential}
+            "softmax": softmax, "softplus": softplus, "elu": elu, "exponential": exponential,
+            "gelu": gelu}
 
 
 def get(identifier):
