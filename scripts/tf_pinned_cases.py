@@ -107,7 +107,7 @@ UNARY = {"Identity": "input", "StopGradient": "input", "Neg": "x", "Square": "x"
          "Reciprocal": "x", "Exp": "x", "Log": "x", "Log1p": "x", "Abs": "x", "Sin": "x", "Cos": "x", "Tanh": "x",
          "Sigmoid": "x", "Relu": "features", "LeakyRelu": "features", "Elu": "features", "Softplus": "features",
          "Softmax": "logits", "LogSoftmax": "logits", "Sign": "x", "Floor": "x", "Tan": "x", "Atan": "x", "Asin": "x",
-         "Acos": "x", "Sinh": "x", "Cosh": "x", "Expm1": "x", "Erf": "x", "Ceil": "x", "Round": "x", "LogicalNot": "x"}
+         "Acos": "x", "Sinh": "x", "Cosh": "x", "Expm1": "x", "Erf": "x", "Erfc": "x", "Ceil": "x", "Round": "x", "LogicalNot": "x"}
 BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "Greater", "Less", "Equal",
           "FloorDiv", "FloorMod", "NotEqual", "LogicalAnd", "LogicalOr"]
 
@@ -263,6 +263,8 @@ SPECIAL = [
     ("erf_special_second", "Erf", [A([-inf, -3.0, -0.5, 0.0, 1e-8, 2.0, 4.5, inf, nan], F32)], {}, True),
     ("erf_f64_second", "Erf", [A([-6.0, -0.1, 1e-300, 0.75, 27.0], F64)], {}, True),
     # float64 Erf is NaN in TF once x*x overflows (float32's saturates).
+    ("erfc_tails_second", "Erfc", [A([-inf, -6.0, -1.0, 0.0, 1.0, 5.0, 9.0, 10.5, inf, nan], F32)], {}, True),
+    ("erfc_f64_tails_second", "Erfc", [A([-1e200, -1.0, 0.5, 9.0, 26.0, 1.35e154, inf], F64)], {}, True),
     ("erf_f64_overflow", "Erf", [A([1.3e154, 1.35e154, -1e200, inf, -inf, nan], F64)], {}, True),
     ("ceil_special", "Ceil", [A([-1.5, -0.5, -0.0, 0.5, 2.0, nan, -inf, 1e300], F64)], {}, True),
     ("round_half_even", "Round", [A([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49999997, -0.0, 8388609.0, nan, inf], F32)],

@@ -47,7 +47,7 @@ UNARY = {
     "Tanh": ("x", None), "Sigmoid": ("x", None), "Relu": ("features", None), "LeakyRelu": ("features", None),
     "Elu": ("features", None), "Softplus": ("features", None), "Sign": ("x", None), "Floor": ("x", None),
     "Tan": ("x", (-1.2, 1.2)), "Atan": ("x", None), "Asin": ("x", (-0.9, 0.9)), "Acos": ("x", (-0.9, 0.9)),
-    "Sinh": ("x", None), "Cosh": ("x", None), "Expm1": ("x", None), "Erf": ("x", None), "Ceil": ("x", None),
+    "Sinh": ("x", None), "Cosh": ("x", None), "Expm1": ("x", None), "Erf": ("x", None), "Erfc": ("x", None), "Ceil": ("x", None),
     "Round": ("x", None),
 }
 BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "DivNoNan", "FloorDiv",

@@ -67,7 +67,7 @@ S.call = call
 
 UNARY = ["Identity", "StopGradient", "Neg", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log", "Log1p", "Abs",
          "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "LeakyRelu", "Elu", "Softplus", "Tan", "Atan", "Asin", "Acos",
-         "Sinh", "Cosh", "Expm1", "Erf", "Ceil", "Round", "Floor"]
+         "Sinh", "Cosh", "Expm1", "Erf", "Erfc", "Ceil", "Round", "Floor"]
 BINARY = ["AddV2", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference"]
 NONFIN = [inf, -inf, nan]
 SPEC = [inf, -inf, nan, 0.0, -0.0]

@@ -139,7 +139,7 @@ fn generate(op: &str, rng: &mut Rng, s: &[usize]) -> Option<Case> {
             }
         }
         "Identity" | "Neg" | "Square" | "Exp" | "Sin" | "Cos" | "Tanh" | "Sigmoid" | "Softplus" | "Atan"
-        | "Sinh" | "Cosh" | "Expm1" | "Erf" => unary(rng, Dom::Any),
+        | "Sinh" | "Cosh" | "Expm1" | "Erf" | "Erfc" => unary(rng, Dom::Any),
         "Tan" | "Asin" | "Acos" => unary(rng, Dom::Unit),
         "Sqrt" | "Rsqrt" | "Reciprocal" | "Log" | "Log1p" => unary(rng, Dom::Positive),
         "Abs" | "Relu" | "Elu" | "Sign" => unary(rng, Dom::AwayFromZero),

@@ -1,4 +1,4 @@
-"""Snippets: tan/atan/asin/acos/sinh/cosh/expm1/erf, ceil and round, not_equal and `!=`, the
+"""Snippets: tan/atan/asin/acos/sinh/cosh/expm1/erf/erfc, ceil and round, not_equal and `!=`, the
 logical functions and operators, tf.nn.gelu and Keras' 'gelu' (gradd/_math2.py). Each is a
 function of `tf`, run once with TensorFlow and once with gradd (see __main__.py)."""
 from snip_common import *  # noqa: F401,F403
@@ -18,6 +18,7 @@ _FNS = [
     ('sinh', lambda tf: tf.sinh, A32), ('math_sinh', lambda tf: tf.math.sinh, A32),
     ('cosh', lambda tf: tf.cosh, A32), ('math_cosh', lambda tf: tf.math.cosh, A32),
     ('expm1', lambda tf: tf.math.expm1, A32), ('erf', lambda tf: tf.math.erf, A32),
+    ('erfc', lambda tf: tf.math.erfc, A32),
     ('gelu', lambda tf: tf.nn.gelu, A32 * 1.5),
     # |x| <= 2: beyond, tanh saturates and the second derivative's 1 - tanh^2 is a few ulps
     # of tanh, which TF's (Eigen's rational) tanh and the server's round differently.
@@ -109,8 +110,7 @@ def more_gelu_edges_gradient(tf):
 
 @case
 def more_gelu_far_negative(tf):
-    # gradd's erfc is 1 - erf (no Erfc op): -0.0 where TF has -4.98e-15; a match only within
-    # the absolute tolerance (values and the numbers in str/repr).
+    # Exact gelu runs Erfc: relatively exact far below zero (TF: -4.98e-15 at -8 in float32).
     return tf.nn.gelu([-8.0, -12.0]), tf.nn.gelu(tf.constant([-9.0, -30.0], dtype=tf.float64))
 
 

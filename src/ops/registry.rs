@@ -91,6 +91,7 @@ static SPECS: &[OpSpec] = &[
     op("Cosh", Exact(1), "", "dx = g*sinh(x)", true, |_| unary::new(U::Cosh)),
     op("Expm1", Exact(1), "", "dx = g*exp(x)", true, |_| unary::new(U::Expm1)),
     op("Erf", Exact(1), "", "dx = g*2/sqrt(pi)*exp(-x^2)", true, |_| unary::new(U::Erf)),
+    op("Erfc", Exact(1), "", "dx = -g*2/sqrt(pi)*exp(-x^2)", true, |_| unary::new(U::Erfc)),
     op("Ceil", Exact(1), "", "none", false, |_| unary::new(U::Ceil)),
     op("Round", Exact(1), "", "none (half to even; integer inputs give zeros, as TF 2.21's kernel)", false, |_| unary::new(U::Round)),
     op("MatMul", Exact(2), "transpose_a, transpose_b (bool)", "da = g@b^T, db = a^T@g (transposes folded)", true, matmul::mat_mul),

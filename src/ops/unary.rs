@@ -41,6 +41,7 @@ pub enum Kind {
     Cosh,
     Expm1,
     Erf,
+    Erfc,
     /// Rounds up; floats only, no gradient (None).
     Ceil,
     /// Rounds half to even (TensorFlow's, as Eigen's); no gradient. Integers: see forward.
@@ -118,6 +119,7 @@ impl Op for Unary {
             Kind::Cosh => "Cosh",
             Kind::Expm1 => "Expm1",
             Kind::Erf => "Erf",
+            Kind::Erfc => "Erfc",
             Kind::Ceil => "Ceil",
             Kind::Round => "Round",
         }
@@ -190,6 +192,7 @@ impl Op for Unary {
             Kind::Cosh => float_map!(op, x, |a| a.mapv(|v| v.cosh())),
             Kind::Expm1 => float_map!(op, x, |a| a.mapv(|v| v.exp_m1())),
             Kind::Erf => float_map!(op, x, |a| a.mapv(crate::tensor::Float::erf)),
+            Kind::Erfc => float_map!(op, x, |a| a.mapv(crate::tensor::Float::erfc)),
             Kind::Ceil => float_map!(op, x, |a| {
                 let one = std::hint::black_box(1.0);
                 a.mapv(|v| (v * one).ceil())
@@ -220,7 +223,8 @@ impl Op for Unary {
             | Kind::Sinh
             | Kind::Cosh
             | Kind::Expm1
-            | Kind::Erf => more_grad(g, self.0, x, &gr)?,
+            | Kind::Erf
+            | Kind::Erfc => more_grad(g, self.0, x, &gr)?,
             Kind::Identity => gr,
             Kind::Neg => neg(g, &gr)?,
             // d x^2 = 2x

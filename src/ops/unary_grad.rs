@@ -59,9 +59,10 @@ pub fn more_grad(g: &mut dyn Graph, kind: Kind, x: &Handle, gr: &Handle) -> Resu
             let d = un(g, k, x)?;
             binary::mul(g, gr, &d)
         }
-        // _ErfGrad: (g * 2/sqrt(pi)) * exp(-square(x))
-        Kind::Erf => {
-            let c = scalar(g, dt, std::f64::consts::FRAC_2_SQRT_PI);
+        // _ErfGrad: (g * 2/sqrt(pi)) * exp(-square(x)); _ErfcGrad: the same with -2/sqrt(pi)
+        Kind::Erf | Kind::Erfc => {
+            let k = std::f64::consts::FRAC_2_SQRT_PI;
+            let c = scalar(g, dt, if kind == Kind::Erf { k } else { -k });
             let gc = binary::mul(g, gr, &c)?;
             let x2 = square(g, x)?;
             let nx2 = neg(g, &x2)?;

@@ -96,6 +96,8 @@ pub trait Float:
     fn c(x: f64) -> Self;
     /// The error function (libm's: std has none).
     fn erf(self) -> Self;
+    /// The complementary error function, 1 - erf, accurate where erf is near 1 (libm's).
+    fn erfc(self) -> Self;
 }
 
 impl Float for f32 {
@@ -104,6 +106,9 @@ impl Float for f32 {
     }
     fn erf(self) -> f32 {
         libm::erff(self)
+    }
+    fn erfc(self) -> f32 {
+        libm::erfcf(self)
     }
 }
 
@@ -119,5 +124,8 @@ impl Float for f64 {
         } else {
             libm::erf(self)
         }
+    }
+    fn erfc(self) -> f64 {
+        libm::erfc(self)
     }
 }

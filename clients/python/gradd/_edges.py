@@ -14,7 +14,7 @@ _DIFFERENTIABLE = {
     "Transpose", "ExpandDims", "Squeeze", "ConcatV2", "Pack", "Slice", "GatherV2", "Tile",
     "BroadcastTo", "BiasAdd", "Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits",
     "SparseSoftmaxCrossEntropyWithLogits", "Cast", "SelectV2", "Tan", "Atan", "Asin", "Acos",
-    "Sinh", "Cosh", "Expm1", "Erf",
+    "Sinh", "Cosh", "Expm1", "Erf", "Erfc",
 }
 _NO_GRADIENT_INPUT = {("SelectV2", 0), ("GatherV2", 1), ("SparseSoftmaxCrossEntropyWithLogits", 1)}
 

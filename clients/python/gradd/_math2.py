@@ -52,6 +52,10 @@ def erf(x, name=None):
     return run_op("Erf", [x])[0]
 
 
+def erfc(x, name=None):
+    return run_op("Erfc", [x])[0]
+
+
 def ceil(x, name=None):
     return run_op("Ceil", [x])[0]
 
@@ -148,9 +152,7 @@ def _cast_constant(value, dtype):
 
 def gelu(features, approximate=False, name=None):
     """x * P(X <= x), X ~ N(0, 1) (tf.nn.gelu), with TensorFlow 2.21's ops and constants in
-    its order. The exact form is 0.5 * x * erfc(-x * 0.7071...); gradd has no Erfc op, so erfc
-    is 1 - erf: the same value, but for x far below 0 exact to about |x| * epsilon absolutely
-    rather than relatively (float32 gelu(-8) is -0.0, TensorFlow's -4.98e-15)."""
+    its order: 0.5 * x * erfc(-x * 0.7071...) exactly, or the tanh approximation."""
     x = convert_to_tensor(features)
     if not x.dtype.is_floating:
         raise ValueError("`features.dtype` must be a floating point tensor."
@@ -160,8 +162,4 @@ def gelu(features, approximate=False, name=None):
         inner = 0.7978845608028654 * (x + coeff * x ** 3)
         return 0.5 * x * (1.0 + run_op("Tanh", [inner])[0])
     z = -x * _cast_constant(0.7071067811865476, x.dtype)
-    if x.dtype is _dtypes.float64:
-        # float64 Erf is NaN once z*z overflows (as TensorFlow's tf.math.erf), erfc is not:
-        # clamped as Eigen's erfc does (erf(28) is 1 and its derivative 0 in float64).
-        z = _binary("Minimum", _binary("Maximum", z, -28.0), 28.0)
-    return 0.5 * x * (1.0 - erf(z))
+    return 0.5 * x * erfc(z)

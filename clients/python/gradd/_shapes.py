@@ -8,7 +8,7 @@ _UNARY = {
     "Identity", "StopGradient", "Neg", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log",
     "Log1p", "Abs", "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "LeakyRelu", "Elu", "Softplus",
     "Softmax", "LogSoftmax", "Cumsum", "Cumprod", "Sign", "Floor", "Tan", "Atan", "Asin", "Acos",
-    "Sinh", "Cosh", "Expm1", "Erf", "Ceil", "Round",
+    "Sinh", "Cosh", "Expm1", "Erf", "Erfc", "Ceil", "Round",
 }
 _BINARY = {"AddV2", "Sub", "Mul", "RealDiv", "DivNoNan", "FloorDiv", "FloorMod", "Pow", "Maximum", "Minimum",
            "SquaredDifference"}

@@ -7,5 +7,5 @@ from ._ops import (abs, add, add_n, argmax, cos, cumprod, cumsum, divide,  # noq
                    squared_difference, subtract, tanh, truediv)
 from ._ops import log_softmax, softmax  # noqa: F401
 from ._more import reduce_std, reduce_variance  # noqa: F401,E402
-from ._math2 import (acos, asin, atan, ceil, cosh, erf, expm1, logical_and,  # noqa: F401,E402
+from ._math2 import (acos, asin, atan, ceil, cosh, erf, erfc, expm1, logical_and,  # noqa: F401,E402
                      logical_not, logical_or, logical_xor, not_equal, round, sinh, tan)

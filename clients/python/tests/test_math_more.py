@@ -231,9 +231,8 @@ def test_gelu_values_and_gradients(tf):
         g = tape.gradient(y, x)
         np.testing.assert_allclose(y.numpy(), [ref(v) for v in xs], rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(g.numpy(), [dref(v) for v in xs], rtol=1e-12, atol=1e-15)
-    # TensorFlow 2.21's float32 values (its docstring's are older). Both forms lose precision
-    # for x < 0 to cancellation (1 + tanh(u), and here erfc computed as 1 - erf: gradd has no
-    # Erfc op), so the error there is absolute: about |x| * float32's epsilon.
+    # TensorFlow 2.21's float32 values (its docstring's are older). The tanh form loses
+    # precision for x < 0 to cancellation (1 + tanh(u)): an absolute error of about |x| * eps.
     x = tf.constant([-3.0, -1.0, 0.0, 1.0, 3.0])
     np.testing.assert_allclose(tf.nn.gelu(x).numpy(),
                                [-4.0496956e-03, -0.15865526, 0., 0.84134471, 2.9959502],
@@ -241,6 +240,11 @@ def test_gelu_values_and_gradients(tf):
     np.testing.assert_allclose(tf.nn.gelu(x, approximate=True).numpy(),
                                [-0.003637433, -0.158808, 0., 0.841192, 2.9963627],
                                rtol=1e-6, atol=3 * 2.0 ** -23)
+    # The exact form runs Erfc, so it stays relatively exact far below zero (TF 2.21's float32
+    # gelu(-8) is -4.98e-15; 1 - erf there would be 0).
+    far = [-8.0, -6.0, -5.0]
+    np.testing.assert_allclose(tf.nn.gelu(tf.constant(far)).numpy(),
+                               [0.5 * v * math.erfc(-v / math.sqrt(2.0)) for v in far], rtol=1e-5, atol=0)
     with pytest.raises(ValueError, match="floating point"):
         tf.nn.gelu(tf.constant([1, 2]))
 
