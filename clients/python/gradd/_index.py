@@ -17,6 +17,14 @@ _BAD_INDEX = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`
               "tf.int32/tf.int64 tensors are valid indices, got {!r}")
 
 
+def _check_bounds(i, d, axis):
+    """An integer index `i` into a dimension of size `d`: TensorFlow's StridedSlice error
+    (InvalidArgumentError, not IndexError) when it is out of range."""
+    if i < -d or i >= d:
+        raise _errors.InvalidArgumentError(
+            f"slice index {i + d if i < 0 else i} of dimension {axis} out of bounds.")
+
+
 def getitem(x, key):
     """x[key]: ints and step-1 slices as Slice + Squeeze; anything else via _strided."""
     key0 = key
@@ -36,10 +44,7 @@ def getitem(x, key):
             k = k.__index__()  # TypeError for a float tensor, as in TensorFlow
         if isinstance(k, (int, np.integer)):
             k = int(k)
-            if k < -d or k >= d:
-                # TensorFlow's StridedSlice errors are InvalidArgumentError (not IndexError).
-                raise _errors.InvalidArgumentError(
-                    f"slice index {k + d if k < 0 else k} of dimension {axis} out of bounds.")
+            _check_bounds(k, d, axis)
             begin.append(k % d)
             sizes.append(1)
             squeeze_axes.append(axis)
@@ -129,9 +134,7 @@ def _strided(x, key):
             out_shape.append(len(picked))
         else:
             i = _index(k)
-            if i < -d or i >= d:
-                raise _errors.InvalidArgumentError(
-                    f"slice index {i + d if i < 0 else i} of dimension {dim} out of bounds.")
+            _check_bounds(i, d, dim)
             begin.append(i % d)
             sizes.append(1)
         dim += 1
