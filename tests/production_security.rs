@@ -154,6 +154,66 @@ async fn health_needs_no_token() {
     server.stop().await;
 }
 
+/// Lists the services over reflection `$m` (v1 or v1alpha), with `token` as the bearer token
+/// when given.
+macro_rules! list_services {
+    ($m:ident, $channel:expr, $token:expr) => {{
+        use tonic_reflection::pb::$m::ServerReflectionRequest;
+        use tonic_reflection::pb::$m::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::$m::server_reflection_request::MessageRequest;
+        use tonic_reflection::pb::$m::server_reflection_response::MessageResponse;
+        let reqs = tokio_stream::iter(vec![ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        }]);
+        let token: Option<&str> = $token;
+        let req = match token {
+            Some(t) => bearer(reqs, t),
+            None => tonic::Request::new(reqs),
+        };
+        match ServerReflectionClient::new($channel)
+            .server_reflection_info(req)
+            .await
+        {
+            Err(status) => Err(status),
+            Ok(stream) => match stream.into_inner().message().await {
+                Err(status) => Err(status),
+                Ok(reply) => match reply.and_then(|r| r.message_response) {
+                    Some(MessageResponse::ListServicesResponse(l)) => {
+                        Ok(l.service.into_iter().map(|s| s.name).collect::<Vec<String>>())
+                    }
+                    other => panic!("expected a service list, got {other:?}"),
+                },
+            },
+        }
+    }};
+}
+
+/// Reflection describes the whole API, so with tokens configured it takes one like every
+/// gradd call does (health is the only open service).
+#[tokio::test]
+async fn reflection_needs_a_token_when_tokens_are_configured() {
+    let server = auth_server().await;
+    for bad in [None, Some("not-a-token")] {
+        let v1 = list_services!(v1, server.channel().await, bad).expect_err("v1 without a valid token");
+        assert_eq!(v1.code(), Code::Unauthenticated, "v1 {bad:?}: {}", v1.message());
+        let alpha =
+            list_services!(v1alpha, server.channel().await, bad).expect_err("v1alpha without a valid token");
+        assert_eq!(
+            alpha.code(),
+            Code::Unauthenticated,
+            "v1alpha {bad:?}: {}",
+            alpha.message()
+        );
+    }
+    let v1 = list_services!(v1, server.channel().await, Some(ALICE)).expect("v1 with a token");
+    let alpha = list_services!(v1alpha, server.channel().await, Some(BOB)).expect("v1alpha with a token");
+    for services in [v1, alpha] {
+        assert!(services.iter().any(|s| s == "gradd.v1.Gradd"), "{services:?}");
+    }
+    server.stop().await;
+}
+
 // ------------------------------------------------------------------------------------------
 // TLS
 

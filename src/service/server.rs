@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
+use tonic::service::interceptor::InterceptedService;
 use tonic_health::ServingStatus;
 use tracing::{info, warn};
 
@@ -149,11 +150,15 @@ pub async fn serve_with(
     let gradd = GraddServer::new(svc)
         .max_decoding_message_size(max)
         .max_encoding_message_size(usize::MAX);
-    let gradd = tonic::service::interceptor::InterceptedService::new(gradd, interceptor(cfg.tokens.clone()));
+    // Every service but health takes the same bearer token: reflection describes the whole
+    // API, which is for callers who may use it. Health stays open because probes (Kubernetes'
+    // gRPC probe, load balancers) cannot send credentials and learn nothing beyond SERVING.
+    let auth = interceptor(cfg.tokens.clone());
+    let gradd = InterceptedService::new(gradd, auth.clone());
     let routes = Routes::new(gradd)
         .add_service(health_svc)
-        .add_service(reflection().build_v1()?)
-        .add_service(reflection().build_v1alpha()?)
+        .add_service(InterceptedService::new(reflection().build_v1()?, auth.clone()))
+        .add_service(InterceptedService::new(reflection().build_v1alpha()?, auth))
         .prepare();
     let busy = cfg.busy_poll.filter(|w| !w.is_zero()).map(BusyPoll::new);
     let poller = busy.clone().map(|b| tokio::spawn(b.run()));
