@@ -30,7 +30,10 @@ pub struct Report {
 
 /// Parses a conformance file.
 pub fn load_cases(text: &str) -> Result<Vec<Case>, String> {
-    let doc: J = serde_json::from_str(&quote_non_finite(text)).map_err(|e| format!("bad JSON: {e}"))?;
+    // Parsed with IEEE subnormals: `gradd` runs with denormals flushed, which would read a
+    // recorded float64 input such as 1e-310 as 0.
+    let doc: J = crate::kernels::with_ieee_denormals(|| serde_json::from_str(&quote_non_finite(text)))
+        .map_err(|e| format!("bad JSON: {e}"))?;
     let cases = doc
         .get("cases")
         .and_then(J::as_array)
@@ -210,7 +213,27 @@ pub async fn run_cases(client: &mut GraddClient<Channel>, cases: &[Case], filter
 
 #[cfg(test)]
 mod tests {
-    use super::close;
+    use super::{close, load_cases};
+
+    /// `gradd` flushes denormals on every thread; the file's subnormal float64 inputs must
+    /// still load exactly (parsing multiplies by powers of ten, which a flushing thread would
+    /// round to 0). The flush stays on this test's own thread.
+    #[test]
+    fn subnormal_inputs_load_exactly_on_a_flushing_thread() {
+        crate::kernels::flush_denormals();
+        let text = r#"{"cases": [{"name": "c", "steps": [{"constant": "x", "value":
+            {"dtype": "float64", "shape": [2], "values": [1e-310, -4.9e-324]}}]}]}"#;
+        let cases = load_cases(text).expect("loads");
+        let values = cases[0].steps[0]["value"]["values"]
+            .as_array()
+            .expect("values")
+            .clone();
+        let bits: Vec<u64> = values
+            .iter()
+            .map(|v| v.as_f64().expect("number").to_bits())
+            .collect();
+        assert_eq!(bits, vec![1e-310f64.to_bits(), (-4.9e-324f64).to_bits()]);
+    }
 
     #[test]
     fn tolerances_apply_to_finite_expectations_only() {

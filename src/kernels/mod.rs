@@ -63,20 +63,48 @@ impl Isa {
 /// Relu's gradient there is 0) rather than IEEE's. `gradd`'s `main` calls it before any other
 /// thread exists. A no-op off x86-64.
 pub fn flush_denormals() {
+    set_mxcsr(mxcsr() | FTZ_DAZ);
+}
+
+/// Runs `f` with IEEE subnormals (FTZ and DAZ off) on the calling thread and restores the
+/// thread's mode after it. For work that must see values exactly rather than as the kernels
+/// do: parsing `1e-310` from text multiplies by powers of ten, which a flushing thread turns
+/// into 0.
+pub fn with_ieee_denormals<R>(f: impl FnOnce() -> R) -> R {
+    let saved = mxcsr();
+    set_mxcsr(saved & !FTZ_DAZ);
+    let r = f();
+    set_mxcsr(saved);
+    r
+}
+
+/// MXCSR bit 15 is flush-to-zero, bit 6 denormals-are-zero.
+const FTZ_DAZ: u32 = 0x8040;
+
+/// The thread's SSE control register (0 off x86-64).
+fn mxcsr() -> u32 {
+    #[allow(unused_mut)]
+    let mut csr: u32 = 0;
     #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::asm;
-        // MXCSR bit 15 is flush-to-zero, bit 6 denormals-are-zero.
-        const FTZ_DAZ: u32 = 0x8040;
-        let mut csr: u32 = 0;
-        // SAFETY: stmxcsr stores the 4-byte MXCSR register to the address given, which is a
-        // live, aligned u32 on this stack frame; it touches nothing else.
-        unsafe { asm!("stmxcsr [{}]", in(reg) &mut csr, options(nostack, preserves_flags)) };
-        csr |= FTZ_DAZ;
-        // SAFETY: ldmxcsr loads MXCSR from a live u32; the value is the current register with
-        // only the FTZ and DAZ bits added (reserved bits untouched), so it cannot fault.
-        unsafe { asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack, preserves_flags)) };
-    }
+    // SAFETY: stmxcsr stores the 4-byte MXCSR register to the address given, which is a live,
+    // aligned u32 on this stack frame; it touches nothing else.
+    unsafe {
+        std::arch::asm!("stmxcsr [{}]", in(reg) &mut csr, options(nostack, preserves_flags))
+    };
+    csr
+}
+
+/// Loads `csr` into MXCSR (a no-op off x86-64). Callers pass a value read by `mxcsr` with
+/// only the FTZ/DAZ bits changed.
+fn set_mxcsr(csr: u32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: ldmxcsr loads MXCSR from a live u32; the value is the current register with only
+    // the FTZ and DAZ bits changed (reserved bits untouched), so it cannot fault.
+    unsafe {
+        std::arch::asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack, preserves_flags))
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = csr;
 }
 
 /// Returns the instruction set the public functions use, detected on first call.

@@ -201,6 +201,36 @@ impl Op for Binary {
     }
 }
 
+/// Float Pow as TensorFlow 2.21 computes it: Eigen's vector code for the first `n - n % L`
+/// elements of the output (L = the 8 float32 or 4 float64 lanes of TensorFlow's AVX build) and
+/// `std::pow` for the remaining ones. The two differ only on subnormal operands: the vector
+/// code reads them as zero when denormals are flushed (pow(-0.5, 1e-40) is 1 there, NaN from
+/// `std::pow`, which looks at the bits) and returns x itself where y == 1 (pow(1e-40, 1) is
+/// 1e-40, not the flushed 0). So without a subnormal operand one pass does it all.
+fn float_pow<T: Elt>(op: &str, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -> Result<ArrayD<T>> {
+    let mut out = zip_broadcast(op, a, b, |p, q| p.powf(q))?;
+    let subnormal =
+        |x: &ArcArray<T, IxDyn>| x.iter().any(|v| v.classify() == std::num::FpCategory::Subnormal);
+    if !(subnormal(a) || subnormal(b)) {
+        return Ok(out);
+    }
+    // `v * one`, opaque to the optimizer, is zero for a subnormal v when denormals are flushed.
+    let one = std::hint::black_box(T::one());
+    let vector = zip_broadcast(
+        op,
+        a,
+        b,
+        |p, q| if q == T::one() { p } else { (p * one).powf(q * one) },
+    )?;
+    let lanes = 32 / std::mem::size_of::<T>();
+    let end = out.len() - out.len() % lanes;
+    // Logical (row-major) order on both sides, as Eigen walks the output.
+    for (o, v) in out.iter_mut().zip(vector.iter()).take(end) {
+        *o = *v;
+    }
+    Ok(out)
+}
+
 /// A float binary op: the SIMD kernels for contiguous and scalar operands, ndarray's
 /// broadcasting zip otherwise.
 fn float_binary<T: Elt + Arith>(
@@ -228,7 +258,7 @@ fn float_binary<T: Elt + Arith>(
         Kind::Div => zip_broadcast(op, a, b, |p, q| p / q),
         Kind::Maximum => zip_broadcast(op, a, b, Arith::max_of),
         Kind::Minimum => zip_broadcast(op, a, b, Arith::min_of),
-        Kind::Pow => zip_broadcast(op, a, b, |p, q| p.powf(q)),
+        Kind::Pow => float_pow(op, a, b),
         Kind::SquaredDifference => zip_broadcast(op, a, b, |p, q| (p - q) * (p - q)),
         Kind::DivNoNan => zip_broadcast(op, a, b, |p, q| {
             let zero = <T as Arith>::zero();
