@@ -22,6 +22,9 @@ fillers and gradients:
             overflow, Softmax rows with +-1e30, cross entropies with extreme logits and labels
             that do not sum to 1, Sparse labels out of range (TF's error code)
   denormal  subnormal inputs (1e-40 / 1e-310); TF's CPU kernels flush them to zero
+  denormal_lanes  the same in 13-element tensors, so subnormals sit both in the elements TF's
+            vector code computes (the first n - n % 8 float32 or n - n % 4 float64) and in its
+            scalar tail, which can differ there (kernels::tf_vector_len)
   ties      Maximum/Minimum with x == y (including +-0, +-inf), Max/Min reductions with repeated
             maxima, ArgMax ties
   pow       Pow's corner table: 0**0, +-0**negative, negative**non-integer, 1**inf, nan**0, ...
@@ -171,6 +174,8 @@ def unary_cases(dt):
         run(op, "nonfinite", [vec(dt, NONFIN, 1, lo)], attrs)
         run(op, "extreme", [vec(dt, ext.get(op, [B, -B, L, -L]), 1, lo)], attrs)
         run(op, "denormal", [vec(dt, [t, -t], 2, lo)], attrs)
+        # 13 elements: TF's vector lanes (8 float32 / 4 float64 at a time) and its scalar tail.
+        run(op, "denormal_lanes", [vec(dt, [t, -t, t, -t, t, -t], 7, lo)], attrs)
         run(op, "empty", [np.zeros([(0,), (2, 0), (0, 3, 1)][int(rng.integers(0, 3))], dt)], attrs)
 
 

@@ -315,23 +315,50 @@ pub fn exp<T: Float>(x: &[T], out: &mut [T]) {
 }
 /// Computes `out = ln(x)`; `d/dx ln(x) = 1/x`.
 ///
-/// Subnormal inputs get TensorFlow's answer (`Float::ln_subnormal`). With denormals-are-zero
-/// on (`flush_denormals`) the vector code reads them as 0 and gives -inf, so only outputs that
-/// are -inf are checked against their input's bits, chunk by chunk right after the vector code.
+/// Subnormal inputs get TensorFlow's answers, which depend on where they sit
+/// ([`tf_vector_len`]): in TensorFlow's vector lanes its log reads them as 0 (with
+/// denormals-are-zero on, `flush_denormals`) and gives -inf, which is what the vector code here
+/// gives too; in the scalar tail it gives `Float::ln_subnormal` (ln(2^-150), or NaN for a
+/// negative one, in float32), patched in here.
 pub fn log<T: Float>(x: &[T], out: &mut [T]) {
-    unary_with_then::<T, Log>(isa(), x, out, |x, out| {
-        for (o, &v) in out.iter_mut().zip(x) {
-            if *o == T::NEG_INFINITY
-                && let Some(l) = v.ln_subnormal()
-            {
-                *o = l;
-            }
-        }
-    });
+    unary_with::<T, Log>(isa(), x, out);
+    let tail = tf_vector_len::<T>(x.len());
+    patch_log_tail(&x[tail..], &mut out[tail..]);
 }
-/// `ln(v)` for one element, with `log`'s rule for subnormal inputs (for strided fallbacks).
-pub fn ln_one<T: Float>(v: T) -> T {
-    v.ln_subnormal().unwrap_or_else(|| v.ln())
+
+/// Replaces the -inf that a subnormal input gave by `Float::ln_subnormal`, for elements in
+/// TensorFlow's scalar tail.
+fn patch_log_tail<T: Float>(x: &[T], out: &mut [T]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        if *o == T::NEG_INFINITY
+            && let Some(l) = v.ln_subnormal()
+        {
+            *o = l;
+        }
+    }
+}
+
+/// `ln(v)` for the element at `index` of an `n`-element output, with `log`'s rule for
+/// subnormal inputs (for strided fallbacks, which walk the output in logical order).
+pub fn ln_at<T: Float>(v: T, index: usize, n: usize) -> T {
+    if index >= tf_vector_len::<T>(n)
+        && let Some(l) = v.ln_subnormal()
+    {
+        return l;
+    }
+    // `v * one`, opaque to the optimizer, is zero for a subnormal v when denormals are flushed.
+    (v * std::hint::black_box(T::ONE)).ln()
+}
+
+/// How many leading elements of an `n`-element output TensorFlow's CPU kernels compute with
+/// their vector code: its kernels are Eigen expressions, which take the first `n - n % L`
+/// elements `L` at a time (`L` the lanes of a 256-bit AVX register in TensorFlow's x86-64
+/// build: 8 float32, 4 float64) and the last `n % L` one at a time with the scalar functions.
+/// The two agree except on subnormal operands, where gradd follows the same split (Log here,
+/// Pow in `ops::binary`).
+pub fn tf_vector_len<T>(n: usize) -> usize {
+    let lanes = 32 / std::mem::size_of::<T>();
+    n - n % lanes
 }
 /// Computes `out = tanh(x)`; `d/dx tanh(x) = 1 - tanh(x)^2`.
 pub fn tanh<T: Float>(x: &[T], out: &mut [T]) {

@@ -202,11 +202,11 @@ impl Op for Binary {
 }
 
 /// Float Pow as TensorFlow 2.21 computes it: Eigen's vector code for the first `n - n % L`
-/// elements of the output (L = the 8 float32 or 4 float64 lanes of TensorFlow's AVX build) and
-/// `std::pow` for the remaining ones. The two differ only on subnormal operands: the vector
-/// code reads them as zero when denormals are flushed (pow(-0.5, 1e-40) is 1 there, NaN from
-/// `std::pow`, which looks at the bits) and returns x itself where y == 1 (pow(1e-40, 1) is
-/// 1e-40, not the flushed 0). So without a subnormal operand one pass does it all.
+/// elements of the output (`kernels::tf_vector_len`) and `std::pow` for the remaining ones.
+/// The two differ only on subnormal operands: the vector code reads them as zero when
+/// denormals are flushed (pow(-0.5, 1e-40) is 1 there, NaN from `std::pow`, which looks at
+/// the bits) and returns x itself where y == 1 (pow(1e-40, 1) is 1e-40, not the flushed 0).
+/// So without a subnormal operand one pass does it all.
 fn float_pow<T: Elt>(op: &str, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -> Result<ArrayD<T>> {
     let mut out = zip_broadcast(op, a, b, |p, q| p.powf(q))?;
     let subnormal =
@@ -222,8 +222,7 @@ fn float_pow<T: Elt>(op: &str, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -
         b,
         |p, q| if q == T::one() { p } else { (p * one).powf(q * one) },
     )?;
-    let lanes = 32 / std::mem::size_of::<T>();
-    let end = out.len() - out.len() % lanes;
+    let end = crate::kernels::tf_vector_len::<T>(out.len());
     // Logical (row-major) order on both sides, as Eigen walks the output.
     for (o, v) in out.iter_mut().zip(vector.iter()).take(end) {
         *o = *v;
@@ -265,8 +264,11 @@ fn float_binary<T: Elt + Arith>(
             if q == zero { zero } else { p / q }
         }),
         Kind::FloorDiv => zip_broadcast(op, a, b, |p, q| (p / q).floor()),
-        // TensorFlow's float FloorMod: fmod, moved to the divisor's sign when they differ.
+        // TensorFlow's float FloorMod: fmod, moved to the divisor's sign when they differ. A
+        // subnormal divisor reads as zero there when denormals are flushed (the result is
+        // NaN); `%` alone would look at its bits.
         Kind::FloorMod => zip_broadcast(op, a, b, |p, q| {
+            let q = q * std::hint::black_box(T::one());
             let r = p % q;
             let zero = <T as Arith>::zero();
             if r != zero && ((q < zero) != (r < zero)) {
@@ -406,4 +408,31 @@ pub fn div_no_nan(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
 }
 pub fn pow(g: &mut dyn Graph, x: &Handle, y: &Handle) -> Result<Handle> {
     run1(g, Binary(Kind::Pow), &[x, y])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::{AttrMap, build};
+    use crate::tensor::{DType, Tensor};
+
+    /// With denormals flushed (as the binary runs), a float FloorMod reads a subnormal divisor
+    /// as zero, as TensorFlow 2.21 does: floormod(2, 1e-310) is NaN (`%` on the bits would
+    /// give a tiny remainder). A subnormal dividend comes back as it is (floormod(1e-310, 2) is
+    /// 1e-310 in TF too). On a thread of its own: the flush is per thread.
+    #[test]
+    fn floor_mod_reads_a_subnormal_divisor_as_zero_when_flushing() {
+        let sub = 1e-310;
+        let x = Tensor::from_f64s(DType::F64, &[3], &[2.0, sub, 5.0]).expect("x");
+        let y = Tensor::from_f64s(DType::F64, &[3], &[sub, 2.0, -3.0]).expect("y");
+        let got = std::thread::spawn(move || {
+            crate::kernels::flush_denormals();
+            let op = build("FloorMod", &AttrMap::new(), 2).expect("build");
+            op.forward(&[&x, &y]).expect("forward").remove(0).to_f64_vec()
+        })
+        .join()
+        .expect("FloorMod thread");
+        assert!(got[0].is_nan(), "{got:?}");
+        assert_eq!(got[1].to_bits(), sub.to_bits(), "{got:?}");
+        assert_eq!(got[2], -1.0);
+    }
 }

@@ -166,8 +166,15 @@ impl Op for Unary {
             Kind::Reciprocal => float_map!(op, x, |a| a.mapv(|v| v.recip())),
             Kind::Exp => float_map!(op, x, |a| fast::unary(Un::Exp, a)
                 .unwrap_or_else(|| a.mapv(|v| v.exp()))),
-            Kind::Log => float_map!(op, x, |a| fast::unary(Un::Log, a)
-                .unwrap_or_else(|| a.mapv(crate::kernels::ln_one))),
+            // The strided fallback walks the output in logical order: the subnormal rule
+            // depends on the element's position (`kernels::tf_vector_len`).
+            Kind::Log => float_map!(op, x, |a| fast::unary(Un::Log, a).unwrap_or_else(|| {
+                let (n, mut out) = (a.len(), a.to_owned());
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = crate::kernels::ln_at(*o, i, n);
+                }
+                out
+            })),
             Kind::Log1p => float_map!(op, x, |a| a.mapv(|v| v.ln_1p())),
             Kind::Sin => float_map!(op, x, |a| a.mapv(|v| v.sin())),
             Kind::Cos => float_map!(op, x, |a| a.mapv(|v| v.cos())),

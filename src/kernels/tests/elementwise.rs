@@ -237,13 +237,16 @@ fn new_with_covers_every_element_once() {
 }
 
 /// With denormals-are-zero on (as the binary runs), `log` gives TensorFlow's float32 answers
-/// for subnormal inputs wherever they sit in a chunk, and the vector kernel's ln elsewhere.
-/// On a thread of its own: the flush is per thread, and these lengths stay on it.
+/// for subnormal inputs: -inf in TensorFlow's vector lanes (the first `n - n % 8` elements),
+/// ln(2^-150) or NaN in its scalar tail; the vector kernel's ln elsewhere. `ln_at`, the strided
+/// fallback, follows the same rule. On a thread of its own: the flush is per thread, and these
+/// lengths stay on it.
 #[test]
-fn log_patches_subnormals_under_denormals_are_zero() {
+fn log_of_subnormals_follows_tensorflows_lanes_under_denormals_are_zero() {
     std::thread::spawn(|| {
         crate::kernels::flush_denormals();
-        for n in [1usize, 15, 16, 17, 100, 4099] {
+        let ln_tiny = (-150.0 * std::f64::consts::LN_2) as f32;
+        for n in [1usize, 7, 8, 15, 16, 17, 100, 4099] {
             let x: Vec<f32> = (0..n)
                 .map(|i| match i % 4 {
                     0 => f32::from_bits(1 + i as u32),
@@ -254,18 +257,27 @@ fn log_patches_subnormals_under_denormals_are_zero() {
                 .collect();
             let mut out = vec![0f32; n];
             crate::kernels::log(&x, &mut out);
+            let lanes = n - n % 8;
+            assert_eq!(crate::kernels::tf_vector_len::<f32>(n), lanes);
             for (i, (&v, &got)) in x.iter().zip(&out).enumerate() {
-                let want = crate::kernels::ln_one(v);
-                if i % 4 == 2 {
-                    assert!((got - want).abs() <= 1e-6 * want.abs().max(1.0), "n {n} i {i}");
-                } else {
-                    assert!(
-                        got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                        "n {n} i {i}: ln({v:e}) gave {got}, want {want}"
-                    );
+                let want = match i % 4 {
+                    2 => (0.5 + i as f32).ln(),
+                    3 => f32::NEG_INFINITY,
+                    _ if i < lanes => f32::NEG_INFINITY,
+                    0 => ln_tiny,
+                    _ => f32::NAN,
+                };
+                for (path, got) in [("log", got), ("ln_at", crate::kernels::ln_at(v, i, n))] {
+                    if i % 4 == 2 {
+                        assert!((got - want).abs() <= 1e-6 * want.abs(), "{path} n {n} i {i}");
+                    } else {
+                        assert!(
+                            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                            "{path} n {n} i {i}: ln({v:e}) gave {got}, want {want}"
+                        );
+                    }
                 }
             }
-            assert_eq!(out[0], (-150.0 * std::f64::consts::LN_2) as f32);
         }
     })
     .join()
