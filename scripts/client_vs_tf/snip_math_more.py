@@ -411,3 +411,43 @@ def more_shapes_dtypes(tf):
             m != tf.constant(np.ones((2, 1), dtype=np.float64)), tf.logical_and(b, [[True]]),
             ~b, b ^ b, tf.math.logical_xor(b, [[True], [False]])]
     return [(o.shape, o.dtype) for o in outs]
+
+
+# tf.pad (CONSTANT mode), forward and gradient
+
+@case
+def pad_constant_gradient(tf):
+    x = tf.Variable(A32)
+    with tf.GradientTape() as tape:
+        y = tf.pad(x, [[1, 0], [2, 1]])
+        s = tf.reduce_sum(y * np.arange(18, dtype=np.float32).reshape(3, 6))
+    return y, tape.gradient(s, x)
+
+
+@case
+def pad_constant_values(tf):
+    x = tf.Variable(A64)
+    with tf.GradientTape() as tape:
+        y = tf.pad(x, tf.constant([[0, 1], [1, 1]]), constant_values=-2.5)
+        s = tf.reduce_sum(y ** 2)
+    return y, tape.gradient(s, x)
+
+
+@case
+def pad_int_and_mode_lowercase(tf):
+    return tf.pad(tf.constant([1, 2, 3]), [[2, 1]], mode="constant", constant_values=7)
+
+
+@case
+def pad_bad_mode(tf):
+    return tf.pad(tf.constant(A32), [[1, 1], [1, 1]], mode="WRAP")
+
+
+@case
+def pad_wrong_rank(tf):
+    return tf.pad(tf.constant(A32), [[1, 1]])
+
+
+@case
+def pad_negative(tf):
+    return tf.pad(tf.constant(A32), [[1, 1], [-1, 0]])

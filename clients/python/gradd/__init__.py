@@ -24,7 +24,7 @@ from ._errors import (AbortedError, AlreadyExistsError, CancelledError,  # noqa:
                       UnauthenticatedError, UnavailableError, UnimplementedError, UnknownError)
 from ._ops import *  # noqa: F401,F403
 from ._math2 import *  # noqa: F401,F403,A004 - tan, round, not_equal, logical_and, ...
-from ._more import eye, linspace, norm, range  # noqa: F401,A004
+from ._more import eye, linspace, norm, pad, range  # noqa: F401,A004
 from ._function import TensorSpec, function  # noqa: F401
 from ._print import print  # noqa: F401,A004
 from ._session import Session, get_session, reset_default_session  # noqa: F401

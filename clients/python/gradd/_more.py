@@ -1,16 +1,16 @@
 """More of TensorFlow's everyday API, built from what the op table already has: creation
 functions that make local constants (tf.range, tf.linspace, tf.eye; not differentiable, as in
 TensorFlow for integer ranges and identity matrices) and composites whose gradients come from
-their parts (tf.norm, tf.math.reduce_variance / reduce_std)."""
+their parts (tf.norm, tf.math.reduce_variance / reduce_std, tf.pad with a fill value)."""
 import numbers
 
 import numpy as np
 
 from . import _dtypes
-from ._ops import _t, reduce_mean, reduce_sum, sqrt, squared_difference, squeeze
-from ._tensor import Tensor, _Ops
+from ._ops import _t, ones_like, reduce_mean, reduce_sum, sqrt, squared_difference, squeeze
+from ._tensor import Tensor, _Ops, run_op
 
-__all__ = ["range", "linspace", "eye", "norm"]
+__all__ = ["range", "linspace", "eye", "norm", "pad"]
 
 
 def _scalar(v):
@@ -78,3 +78,25 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
 
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    """tf.pad in CONSTANT mode: the Pad op (its gradient is the slice of the incoming one).
+    A non-zero `constant_values` is added where a padded ones tensor is 0, so the values
+    inside stay exact. REFLECT and SYMMETRIC (MirrorPad) raise NotImplementedError."""
+    mode = str(mode).upper()
+    if mode in ("REFLECT", "SYMMETRIC"):
+        raise NotImplementedError(f"gradd: tf.pad mode={mode!r}: only CONSTANT is supported")
+    if mode != "CONSTANT":
+        raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", '
+                         f'or "SYMMETRIC". Received `mode` = {mode}')
+    x = _t(tensor)
+    p = np.asarray(paddings.numpy() if isinstance(paddings, _Ops) else paddings)
+    # The server checks the shape (rank x 2) and signs, as TensorFlow's kernel does.
+    attrs = {"paddings": [int(v) for v in p.reshape(-1)]}
+    y = run_op("Pad", [x], attrs)[0]
+    c = _scalar(constant_values)
+    if c == 0:
+        return y
+    inside = run_op("Pad", [ones_like(x)], attrs)[0]  # 1 where x went, 0 in the padding
+    return y + (1 - inside) * c

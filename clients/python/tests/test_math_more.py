@@ -299,3 +299,28 @@ def test_none_operands_as_tensorflow(tf):
     x = tf.constant([1.0])
     assert (x == None) is False and (None != x) is True  # noqa: E711
     assert None not in [x]  # list membership compares with ==: no error for tensors
+
+
+def test_pad(tf):
+    """tf.pad: zeros or a fill value around the input, the gradient is the inside of the
+    incoming one, and bad paddings or modes fail as in TensorFlow."""
+    a = np.array([[1.0, -2.0], [3.0, 0.5]], np.float32)
+    x = tf.Variable(a)
+    w = np.arange(20, dtype=np.float32).reshape(4, 5)
+    with tf.GradientTape() as tape:
+        y = tf.pad(x, [[1, 1], [2, 1]], constant_values=-1.5)
+        s = tf.reduce_sum(y * w)
+    want = np.full((4, 5), -1.5, np.float32)
+    want[1:3, 2:4] = a
+    assert y.shape == (4, 5) and y.dtype == tf.float32
+    assert y.numpy().tolist() == want.tolist()  # the inside stays exact
+    assert tape.gradient(s, x).numpy().tolist() == w[1:3, 2:4].tolist()
+    assert tf.pad(tf.constant([1, 2]), tf.constant([[0, 2]])).numpy().tolist() == [1, 2, 0, 0]
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.pad(x, [[1, 1]]).numpy()  # one row of paddings for a rank-2 input
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.pad(x, [[1, 1], [-1, 0]]).numpy()
+    with pytest.raises(ValueError):
+        tf.pad(x, [[1, 1], [1, 1]], mode="WRAP")
+    with pytest.raises(NotImplementedError):
+        tf.pad(x, [[1, 1], [1, 1]], mode="REFLECT")
