@@ -71,11 +71,16 @@ pub fn flush_denormals() {
 /// do: parsing `1e-310` from text multiplies by powers of ten, which a flushing thread turns
 /// into 0.
 pub fn with_ieee_denormals<R>(f: impl FnOnce() -> R) -> R {
-    let saved = mxcsr();
-    set_mxcsr(saved & !FTZ_DAZ);
-    let r = f();
-    set_mxcsr(saved);
-    r
+    /// Puts the saved mode back when dropped, so a panic in `f` cannot leave it changed.
+    struct Restore(u32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            set_mxcsr(self.0);
+        }
+    }
+    let saved = Restore(mxcsr());
+    set_mxcsr(saved.0 & !FTZ_DAZ);
+    f()
 }
 
 /// MXCSR bit 15 is flush-to-zero, bit 6 denormals-are-zero.

@@ -283,3 +283,23 @@ fn log_of_subnormals_follows_tensorflows_lanes_under_denormals_are_zero() {
     .join()
     .expect("log test thread");
 }
+
+/// `with_ieee_denormals` turns the flush off for its closure only, and puts it back even when
+/// the closure panics. Observed through arithmetic: MIN_POSITIVE / 4 is subnormal, so a
+/// flushing thread gives 0.
+#[test]
+fn with_ieee_denormals_restores_the_flush_mode() {
+    std::thread::spawn(|| {
+        let quarter = || (std::hint::black_box(f64::MIN_POSITIVE) / std::hint::black_box(4.0)).to_bits();
+        let exact = (f64::MIN_POSITIVE / 4.0).to_bits();
+        crate::kernels::flush_denormals();
+        assert_eq!(quarter(), 0);
+        assert_eq!(crate::kernels::with_ieee_denormals(quarter), exact);
+        assert_eq!(quarter(), 0);
+        let caught = std::panic::catch_unwind(|| crate::kernels::with_ieee_denormals(|| panic!("inside")));
+        assert!(caught.is_err());
+        assert_eq!(quarter(), 0, "the flush is back after a panic");
+    })
+    .join()
+    .expect("denormal mode thread");
+}
