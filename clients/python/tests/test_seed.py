@@ -1,5 +1,8 @@
 """The seed notebook's cells, verbatim except `import tensorflow as tf` -> `import gradd as tf`."""
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 
@@ -137,3 +140,19 @@ def test_whole_notebook_run_count(tf, capsys):
         run_cell(tf, cell)
     assert session.run_count == 3
     capsys.readouterr()
+
+
+def test_bench_seed_runs_and_reports_every_row(addr):
+    """clients/python/bench_seed.py against the test server, a few iterations: the cell still
+    takes exactly one Run per iteration (the stubbed client-work row does not count), and every
+    row and ratio is printed (TensorFlow's only where it is importable)."""
+    script = os.path.join(os.path.dirname(__file__), "..", "bench_seed.py")
+    out = subprocess.run([sys.executable, script, "--addr", addr, "--iters", "3", "--warmup", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "gradd: 1.00 Run round trips per iteration" in text, text
+    for row in ("gradd seed cell", "bare round trip (KeepAlive)", "Run replay (no client work)",
+                "client work (Run stubbed out)", "ratio gradd / bare round trip",
+                "ratio client work / round trip"):
+        assert row in text, text
