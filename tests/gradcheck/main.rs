@@ -13,6 +13,44 @@ mod cases;
 mod second;
 use cases::{Case, Dom, Rng, broadcast_partner, generate, tensor, values};
 
+/// Uploads `inputs` as constants `x0`, `x1`, ... into `s`; returns their names and the names
+/// of those `diff` marks for differentiation.
+fn upload(s: &mut Session, inputs: &[Tensor], diff: &[bool]) -> Result<(Vec<String>, Vec<String>), String> {
+    let names: Vec<String> = (0..inputs.len()).map(|i| format!("x{i}")).collect();
+    for (n, t) in names.iter().zip(inputs) {
+        s.run_step(Step::Constant {
+            name: n.clone(),
+            value: t.clone(),
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    let diff = (names.iter().zip(diff))
+        .filter(|(_, d)| **d)
+        .map(|(n, _)| n.clone())
+        .collect();
+    Ok((names, diff))
+}
+
+/// Runs `op` (with the case's attrs) on the uploaded inputs `names` into `y0`, `y1`, ...;
+/// returns the output names.
+fn op_step(
+    s: &mut Session,
+    op: &str,
+    c: &Case,
+    names: &[String],
+    n_out: usize,
+) -> Result<Vec<String>, String> {
+    let outs: Vec<String> = (0..n_out).map(|i| format!("y{i}")).collect();
+    s.run_step(Step::Op {
+        op: op.into(),
+        inputs: names.to_vec(),
+        attrs: c.attrs.clone(),
+        outputs: outs.clone(),
+    })
+    .map_err(|e| format!("op step: {e}"))?;
+    Ok(outs)
+}
+
 /// loss = sum over weighted outputs of sum(y * w), evaluated with the op's forward only.
 fn loss(op: &str, c: &Case, inputs: &[Tensor], weights: &[Vec<f64>]) -> f64 {
     let o = ops::build(op, &c.attrs, inputs.len()).expect("build");
@@ -32,39 +70,19 @@ fn check(op: &str, c: &Case, rng: &mut Rng) -> Result<(), String> {
 
     // Analytic: through a session, a persistent tape and a gradient step.
     let mut s = Session::new();
-    let names: Vec<String> = (0..c.inputs.len()).map(|i| format!("x{i}")).collect();
-    for (n, t) in names.iter().zip(&c.inputs) {
-        s.run_step(Step::Constant {
-            name: n.clone(),
-            value: t.clone(),
-        })
-        .map_err(|e| e.to_string())?;
-    }
-    let tape = |t: &str| Step::Tape {
-        tape: t.into(),
+    let (names, diff) = upload(&mut s, &c.inputs, &c.diff)?;
+    s.run_step(Step::Tape {
+        tape: "t".into(),
         persistent: true,
         watch_accessed_variables: true,
-    };
-    s.run_step(tape("t")).map_err(|e| e.to_string())?;
-    let diff: Vec<String> = names
-        .iter()
-        .zip(&c.diff)
-        .filter(|(_, d)| **d)
-        .map(|(n, _)| n.clone())
-        .collect();
+    })
+    .map_err(|e| e.to_string())?;
     s.run_step(Step::Watch {
         tape: "t".into(),
         refs: diff.clone(),
     })
     .map_err(|e| e.to_string())?;
-    let outs_names: Vec<String> = (0..outs.len()).map(|i| format!("y{i}")).collect();
-    s.run_step(Step::Op {
-        op: op.into(),
-        inputs: names.clone(),
-        attrs: c.attrs.clone(),
-        outputs: outs_names.clone(),
-    })
-    .map_err(|e| format!("op step: {e}"))?;
+    let outs_names = op_step(&mut s, op, c, &names, outs.len())?;
     s.run_step(Step::Stop { tape: "t".into() })
         .map_err(|e| e.to_string())?;
     let (mut targets, mut ogs) = (vec![], vec![]);

@@ -3,7 +3,7 @@
 //! second derivative is a convention rather than the calculus (Relu's kink, Prod at a zero,
 //! LeakyRelu's zeros).
 
-use super::differentiable_ops;
+use super::{differentiable_ops, op_step, upload};
 use crate::cases::{Case, Dom, Rng, generate, values};
 use gradd::ops::{self, AttrMap};
 use gradd::session::{Session, Step};
@@ -119,18 +119,7 @@ fn engine_grads(
 ) -> Result<Grads, String> {
     let e = |e: gradd::error::Error| e.to_string();
     let mut s = Session::new();
-    let names: Vec<String> = (0..inputs.len()).map(|i| format!("x{i}")).collect();
-    for (n, t) in names.iter().zip(inputs) {
-        s.run_step(Step::Constant {
-            name: n.clone(),
-            value: t.clone(),
-        })
-        .map_err(e)?;
-    }
-    let diff: Vec<String> = (names.iter().zip(&c.diff))
-        .filter(|(_, d)| **d)
-        .map(|(n, _)| n.clone())
-        .collect();
+    let (names, diff) = upload(&mut s, inputs, &c.diff)?;
     let tapes: &[&str] = if outer.is_some() {
         &["outer", "inner"]
     } else {
@@ -149,14 +138,7 @@ fn engine_grads(
         })
         .map_err(e)?;
     }
-    let outs: Vec<String> = (0..weights.len()).map(|i| format!("y{i}")).collect();
-    s.run_step(Step::Op {
-        op: op.into(),
-        inputs: names.clone(),
-        attrs: c.attrs.clone(),
-        outputs: outs.clone(),
-    })
-    .map_err(e)?;
+    let outs = op_step(&mut s, op, c, &names, weights.len())?;
     s.run_step(Step::Stop { tape: "inner".into() }).map_err(e)?;
     let (mut targets, mut ogs) = (vec![], vec![]);
     for ((n, (dtype, shape, w)), on) in outs.iter().zip(weights).zip(&c.outputs) {
