@@ -2,7 +2,7 @@
 //! notebook's first cell and one MLP 784-512-512-10 training step at batch 128.
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gradd::kernels::alloc::Allocator = gradd::kernels::alloc::Allocator;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gradd::perf::{mlp_session, mlp_steps, run_program, seed_session, seed_steps};

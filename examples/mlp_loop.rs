@@ -1,6 +1,6 @@
 //! Runs the MLP-128 training step in the engine in a loop (for profilers).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gradd::kernels::alloc::Allocator = gradd::kernels::alloc::Allocator;
 
 fn main() {
     let n: usize = std::env::args()

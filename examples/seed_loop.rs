@@ -1,6 +1,6 @@
 //! Runs the seed cell in the engine in a loop (for profilers: perf, callgrind).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gradd::kernels::alloc::Allocator = gradd::kernels::alloc::Allocator;
 
 fn main() {
     let n: usize = std::env::args()

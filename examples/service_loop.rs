@@ -6,7 +6,7 @@ use gradd::proto::{self as pb};
 use prost::Message;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gradd::kernels::alloc::Allocator = gradd::kernels::alloc::Allocator;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

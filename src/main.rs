@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 /// Small tensors make the engine allocation-bound; mimalloc halves that cost versus glibc.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gradd::kernels::alloc::Allocator = gradd::kernels::alloc::Allocator;
 use gradd::service::auth::Tokens;
 use gradd::service::{ServiceConfig, TlsFiles, serve, serve_with};
 use std::net::SocketAddr;

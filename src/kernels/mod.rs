@@ -6,6 +6,7 @@
 //! is both the fallback on other CPUs and the oracle the tests compare every ISA against.
 #![allow(unsafe_code)]
 
+pub mod alloc;
 mod elementwise;
 mod float;
 mod math;
@@ -179,8 +180,13 @@ pub fn new_with<T: Float>(n: usize, f: impl Fn(usize, &mut [T]) + Sync) -> Vec<T
 /// the input is too small (or there is one thread). Chunks are multiples of 64 elements so
 /// each starts on its own cache lines when the slice is aligned.
 fn par_chunk_len(len: usize) -> Option<usize> {
+    // The length first: asking rayon for its thread count costs ~50 instructions, which tiny
+    // tensors (most of a small graph's ops) would pay on every call.
+    if len < PAR_MIN_LEN {
+        return None;
+    }
     let threads = rayon::current_num_threads();
-    if len < PAR_MIN_LEN || threads < 2 {
+    if threads < 2 {
         return None;
     }
     let per_thread = if len >= LARGE_LEN {

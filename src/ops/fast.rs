@@ -89,7 +89,46 @@ pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -
         };
         return Some(fill_each(b.shape(), |r, o| f(&y[r], s, o)));
     }
+    // One operand repeated over the other's rows (`[n, k] + [k]`): the same-shape kernel a row
+    // (or the part of one a parallel block holds) at a time.
+    let f: fn(&[T], &[T], &mut [T]) = match op {
+        Bin::Add => k::add,
+        Bin::Sub => k::sub,
+        Bin::Mul => k::mul,
+        Bin::Div => k::div,
+        Bin::Max => k::maximum,
+        Bin::Min => k::minimum,
+    };
+    let (x, y) = (a.as_slice()?, b.as_slice()?);
+    if crate::tensor::repeats_rows(a.shape(), b.shape()) && !y.is_empty() {
+        return Some(fill_each(a.shape(), |r, o| {
+            by_rows(r, o, y.len(), |i, j, o| f(&x[i], &y[j], o))
+        }));
+    }
+    if crate::tensor::repeats_rows(b.shape(), a.shape()) && !x.is_empty() {
+        return Some(fill_each(b.shape(), |r, o| {
+            by_rows(r, o, x.len(), |i, j, o| f(&x[j], &y[i], o))
+        }));
+    }
     None
+}
+
+/// Splits the output block `r` (written to `o`) at the boundaries of rows of length `n`, and
+/// calls `f(big, small, out)` with the range in the full-size operand, the same range within
+/// the repeated row, and the output piece.
+fn by_rows<T>(
+    r: std::ops::Range<usize>,
+    o: &mut [T],
+    n: usize,
+    f: impl Fn(std::ops::Range<usize>, std::ops::Range<usize>, &mut [T]),
+) {
+    let mut i = r.start;
+    while i < r.end {
+        let j = i % n;
+        let len = (n - j).min(r.end - i);
+        f(i..i + len, j..j + len, &mut o[i - r.start..i - r.start + len]);
+        i += len;
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,4 +184,71 @@ pub fn sum<T: Elt>(a: &ArcArray<T, IxDyn>, axes: &[usize]) -> Option<ArrayD<T>> 
         return Some(fill(&kept, |o| kernels::sum_rows(x, red, inner, o)));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arr(shape: &[usize], seed: usize) -> ArcArray<f32, IxDyn> {
+        let n: usize = shape.iter().product();
+        let v = (0..n).map(|i| ((i * 7 + seed * 13) % 23) as f32 - 11.5).collect();
+        ArrayD::from_shape_vec(IxDyn(shape), v)
+            .expect("shape")
+            .into_shared()
+    }
+
+    /// The row-repeating path against a plain index loop, for both operand orders, rows that
+    /// are not a multiple of the blocks `new_with` hands out (8192 elements, split across
+    /// threads past that), and inner shapes with leading 1s.
+    #[test]
+    fn repeated_rows_match_an_index_loop() {
+        let ops = [Bin::Add, Bin::Sub, Bin::Mul, Bin::Div, Bin::Max, Bin::Min];
+        let shapes: [(&[usize], &[usize]); 5] = [
+            (&[1, 2], &[2]),
+            (&[4, 3], &[1, 3]),
+            (&[2, 3, 5], &[3, 5]),
+            (&[3001, 37], &[37]),
+            (&[2, 700, 129], &[1, 1, 129]),
+        ];
+        for (big, small) in shapes {
+            for op in ops {
+                let f = |p: f32, q: f32| match op {
+                    Bin::Add => p + q,
+                    Bin::Sub => p - q,
+                    Bin::Mul => p * q,
+                    Bin::Div => p / q,
+                    Bin::Max => p.max(q),
+                    Bin::Min => p.min(q),
+                };
+                let (x, y) = (arr(big, 1), arr(small, 2));
+                let (xs, ys) = (
+                    x.as_slice().expect("contiguous"),
+                    y.as_slice().expect("contiguous"),
+                );
+                let n = ys.len();
+                let got = binary(op, &x, &y).expect("fast path");
+                assert_eq!(got.shape(), big, "{op:?} {big:?} {small:?}");
+                let want: Vec<f32> = xs.iter().enumerate().map(|(i, &p)| f(p, ys[i % n])).collect();
+                assert_eq!(
+                    got.as_slice().expect("owned"),
+                    &want[..],
+                    "{op:?} {big:?} {small:?}"
+                );
+                // The repeated operand first: `small op big`.
+                let got = binary(op, &y, &x).expect("fast path");
+                assert_eq!(got.shape(), big);
+                let want: Vec<f32> = xs.iter().enumerate().map(|(i, &q)| f(ys[i % n], q)).collect();
+                assert_eq!(
+                    got.as_slice().expect("owned"),
+                    &want[..],
+                    "{op:?} {small:?} {big:?}"
+                );
+            }
+        }
+        // An inner operand of higher rank raises the result's rank: the general path's.
+        assert!(binary(Bin::Add, &arr(&[2, 3], 1), &arr(&[1, 1, 3], 2)).is_none());
+        // Middle-axis broadcasting is not this pattern.
+        assert!(binary(Bin::Add, &arr(&[2, 3], 1), &arr(&[2, 1], 2)).is_none());
+    }
 }

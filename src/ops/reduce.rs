@@ -108,14 +108,19 @@ fn fold<T: Copy>(a: ArrayViewD<T>, axes: &[usize], init: T, f: impl Fn(T, T) -> 
     cur
 }
 
+/// The shape of the result with keep_dims=false.
+fn dropped_shape(shape: &[usize], axes: &[usize]) -> Vec<usize> {
+    (shape.iter().enumerate())
+        .filter(|(i, _)| !axes.contains(i))
+        .map(|(_, &d)| d)
+        .collect()
+}
+
 fn finish<T>(a: ArrayD<T>, shape: &[usize], axes: &[usize], keep: bool) -> Result<ArrayD<T>> {
     if keep {
         return Ok(a);
     }
-    let out: Vec<usize> = (shape.iter().enumerate())
-        .filter(|(i, _)| !axes.contains(i))
-        .map(|(_, &d)| d)
-        .collect();
+    let out = dropped_shape(shape, axes);
     a.into_shape_with_order(IxDyn(&out))
         .map_err(|e| Error::Internal(format!("reduce reshape: {e}")))
 }
@@ -133,11 +138,27 @@ impl Op for Reduce {
 
     fn forward(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let x = inputs[0];
+        if x.numel() > 1
+            && let Some(t) = self.whole_float(x)
+        {
+            return Ok(vec![t]);
+        }
         let op = self.name();
         let axes = resolve_axes(op, &self.axes, x.rank())?;
         let sh = x.shape().to_vec();
         let k = self.keep_dims;
         let count: usize = axes.iter().map(|&a| sh[a]).product();
+        if count == 1 {
+            // Every reduced axis has size 1: TensorFlow copies the input (its reduction
+            // kernel's "reduces nothing" case), so -0.0 stays -0.0 where a sum from 0 would
+            // give +0.0. The copy is a reshape of the shared buffer.
+            let out = if k {
+                kept_shape(&sh, &axes)
+            } else {
+                dropped_shape(&sh, &axes)
+            };
+            return Ok(vec![shape::reshape_tensor(x, &out)?]);
+        }
         let y = match self.kind {
             Kind::Sum => match x {
                 Tensor::F32(a) => Ok(Tensor::F32(
@@ -229,6 +250,47 @@ impl Op for Reduce {
     }
 }
 
+impl Reduce {
+    /// A float Sum or Mean of every element of a contiguous tensor of rank >= 1 with more than
+    /// one element (a loss's reduction): the same kernel call and division as the general
+    /// path, without its axis lists and reshapes, which cost more than the sum itself on a
+    /// small tensor.
+    fn whole_float(&self, x: &Tensor) -> Option<Tensor> {
+        let rank = x.rank();
+        let every_axis = match &self.axes {
+            None => true,
+            Some(v) => {
+                let r = rank as i64;
+                v.len() == rank && (0..r).all(|d| v.iter().any(|&a| a == d || a == d - r))
+            }
+        };
+        let ones = [1usize; 8];
+        if rank == 0 || !every_axis || !matches!(self.kind, Kind::Sum | Kind::Mean) || rank > ones.len() {
+            return None;
+        }
+        let shape: &[usize] = if self.keep_dims { &ones[..rank] } else { &[] };
+        fn total<T: super::fast::Elt>(
+            a: &ndarray::ArcArray<T, IxDyn>,
+            mean: bool,
+            shape: &[usize],
+        ) -> Option<ndarray::ArcArray<T, IxDyn>> {
+            let x = a.as_slice()?;
+            let mut s = [T::zero()];
+            crate::kernels::sum_cols(x, 1, x.len(), &mut s);
+            let v = if mean { div_count(s[0], x.len()) } else { s[0] };
+            ArrayD::from_shape_vec(IxDyn(shape), vec![v])
+                .ok()
+                .map(ArrayD::into_shared)
+        }
+        let mean = self.kind == Kind::Mean;
+        match x {
+            Tensor::F32(a) => total(a, mean, shape).map(Tensor::F32),
+            Tensor::F64(a) => total(a, mean, shape).map(Tensor::F64),
+            _ => None,
+        }
+    }
+}
+
 /// An integer mean truncates toward zero, as TensorFlow's (sum, then integer division; an
 /// empty one is 0).
 fn int_mean<T: num_traits::PrimInt + Arith>(
@@ -286,6 +348,69 @@ mod tests {
             vec![4.0, 10.0, 18.0]
         );
         assert_eq!(run(Kind::Sum, Some(vec![]), false, &x).shape(), &[2, 3]);
+    }
+
+    /// TensorFlow copies the input when every reduced axis has size 1: -0.0 survives a Sum,
+    /// Mean or Prod there (a sum from 0 gives +0.0), with and without keep_dims.
+    #[test]
+    fn size_one_reductions_copy_the_input() {
+        let neg = |v: &Tensor| {
+            v.to_f64_vec()
+                .iter()
+                .map(|x| x.is_sign_negative())
+                .collect::<Vec<_>>()
+        };
+        let x = t(&[1, 2], &[-0.0, 1.0]);
+        for kind in [Kind::Sum, Kind::Mean, Kind::Prod, Kind::Max, Kind::Min] {
+            let r = run(kind, Some(vec![0]), false, &x);
+            assert_eq!(r.shape(), &[2]);
+            assert_eq!(neg(&r), vec![true, false], "{kind:?}");
+            let r = run(kind, Some(vec![-2]), true, &x);
+            assert_eq!(r.shape(), &[1, 2]);
+            assert_eq!(neg(&r), vec![true, false], "{kind:?} keep_dims");
+        }
+        let one = t(&[1], &[-0.0]);
+        assert_eq!(neg(&run(Kind::Sum, None, false, &one)), vec![true]);
+        assert_eq!(run(Kind::Sum, None, false, &one).shape(), &[] as &[usize]);
+        // Two elements are a real sum: 0 + -0 + -0 is +0, as in TensorFlow.
+        assert_eq!(
+            neg(&run(Kind::Sum, None, false, &t(&[2], &[-0.0, -0.0]))),
+            vec![false]
+        );
+    }
+
+    /// The whole-tensor Sum and Mean take a shortcut for contiguous floats; a non-contiguous
+    /// copy of the same values takes the general path, and both agree bit for bit.
+    #[test]
+    fn whole_tensor_shortcut_matches_the_general_path() {
+        let vals: Vec<f64> = (0..24).map(|i| (i as f64 * 0.37).sin() * 1e3).collect();
+        for dtype in [DType::F32, DType::F64] {
+            let x = Tensor::from_f64s(dtype, &[2, 3, 4], &vals).expect("valid");
+            // The same values at every other element of a wider buffer.
+            let wide: Vec<f64> = vals.iter().flat_map(|&v| [v, f64::NAN]).collect();
+            let strided = match Tensor::from_f64s(dtype, &[2, 3, 8], &wide).expect("valid") {
+                Tensor::F32(a) => Tensor::F32(a.slice_move(ndarray::s![.., .., ..;2]).into_dyn()),
+                Tensor::F64(a) => Tensor::F64(a.slice_move(ndarray::s![.., .., ..;2]).into_dyn()),
+                _ => unreachable!("float"),
+            };
+            assert!(
+                matches!(&strided, Tensor::F32(a) if a.as_slice().is_none())
+                    || matches!(&strided, Tensor::F64(a) if a.as_slice().is_none())
+            );
+            assert_eq!(strided.to_f64_vec(), x.to_f64_vec());
+            for kind in [Kind::Sum, Kind::Mean] {
+                for axes in [None, Some(vec![0, 1, 2]), Some(vec![-1, 0, -2])] {
+                    for keep in [false, true] {
+                        let fast = run(kind, axes.clone(), keep, &x);
+                        let general = run(kind, axes.clone(), keep, &strided);
+                        assert_eq!(fast.shape(), general.shape());
+                        let bits =
+                            |t: &Tensor| t.to_f64_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(&fast), bits(&general), "{dtype} {kind:?} {axes:?} {keep}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -34,19 +34,21 @@ impl Session {
         tid: u64,
         name: &str,
     ) -> Result<(Vec<std::sync::Arc<tape::Entry>>, HashSet<TensorId>)> {
-        let t = self.rec.tape(tid)?;
+        let t = self.rec.tape_mut(tid)?;
         if t.consumed {
             return Err(Error::FailedPrecondition(format!(
                 "tape {name:?} already computed its gradient: a non-persistent tape can compute \
                  one set of gradients (or jacobians); start it with persistent=true to reuse it"
             )));
         }
-        let persistent = t.persistent;
-        let snap = t.snapshot();
-        if !persistent {
-            self.rec.deactivate(tid);
+        // A non-persistent tape leaves recording first, so the sweep cannot add to what was
+        // moved out; `end_gradient` consumes it whether the sweep succeeds or fails.
+        if t.persistent {
+            return Ok(t.snapshot());
         }
-        Ok(snap)
+        let moved = t.take_for_sweep();
+        self.rec.deactivate(tid);
+        Ok(moved)
     }
 
     pub(super) fn end_gradient(&mut self, tid: u64) {

@@ -99,6 +99,15 @@ impl Tape {
         (self.entries.clone(), self.tracked.clone())
     }
 
+    /// What a non-persistent tape's one backward sweep needs, moved out instead of copied:
+    /// the tape is consumed once the sweep ends (`consume`), whatever its outcome.
+    pub fn take_for_sweep(&mut self) -> (Vec<Arc<Entry>>, HashSet<TensorId>) {
+        (
+            std::mem::take(&mut self.entries),
+            std::mem::take(&mut self.tracked),
+        )
+    }
+
     /// Every tensor this tape keeps alive (saved inputs and outputs), for memory accounting.
     pub fn saved(&self) -> impl Iterator<Item = &Handle> {
         self.entries

@@ -199,6 +199,50 @@ mod tests {
         assert!(broadcast_shape(&[2, 3], &[4]).is_err());
     }
 
+    /// The plain loops (same shape, a single value, repeated rows) agree with ndarray's
+    /// broadcasting, which a non-contiguous copy of the same operand still takes.
+    #[test]
+    fn plain_broadcast_loops_match_ndarray() {
+        let arr = |shape: &[usize], seed: usize| {
+            let n: usize = shape.iter().product();
+            let v = (0..n).map(|i| ((i * 5 + seed) % 17) as f64 - 8.0).collect();
+            ArrayD::from_shape_vec(IxDyn(shape), v)
+                .expect("shape")
+                .into_shared()
+        };
+        // The same values at every other element of a wider buffer: ndarray's general path.
+        let strided = |a: &ArcArray<f64, IxDyn>| {
+            if a.ndim() == 0 {
+                return a.clone();
+            }
+            let mut wide_shape = a.shape().to_vec();
+            *wide_shape.last_mut().expect("rank >= 1") *= 2;
+            let wide: Vec<f64> = a.iter().flat_map(|&v| [v, f64::NAN]).collect();
+            let mut v = ArrayD::from_shape_vec(IxDyn(&wide_shape), wide)
+                .expect("shape")
+                .into_shared();
+            v.slice_axis_inplace(ndarray::Axis(a.ndim() - 1), ndarray::Slice::new(0, None, 2));
+            assert!(v.as_slice().is_none() || v.len() <= 1);
+            v
+        };
+        let cases: [(&[usize], &[usize]); 7] = [
+            (&[1, 2], &[2]),
+            (&[2], &[1, 2]),
+            (&[3, 4, 5], &[4, 5]),
+            (&[1, 5], &[3, 4, 5]),
+            (&[2, 3], &[]),
+            (&[0, 3], &[3]),
+            (&[2, 3], &[2, 3]),
+        ];
+        let f = |p: f64, q: f64| p * 3.0 - q;
+        for (sa, sb) in cases {
+            let (a, b) = (arr(sa, 1), arr(sb, 2));
+            let fast = zip_broadcast("T", &a, &b, f).expect("broadcastable");
+            let general = zip_broadcast("T", &strided(&a), &strided(&b), f).expect("broadcastable");
+            assert_eq!(fast, general, "{sa:?} {sb:?}");
+        }
+    }
+
     #[test]
     fn values_must_match_the_shape() {
         assert!(Tensor::from_f64s(DType::F32, &[2, 2], &[1.0; 3]).is_err());
@@ -236,6 +280,15 @@ pub fn check_alloc(op: &str, shape: &[usize]) -> Result<()> {
     }
 }
 
+/// Whether broadcasting `inner` against `outer` repeats `inner` over `outer`'s rows unchanged:
+/// `inner`, leading 1s aside, is `outer`'s trailing dims and its rank does not exceed `outer`'s
+/// (the bias-add pattern, `[n, k] + [k]`). The result then has `outer`'s shape and element `i`
+/// pairs `outer[i]` with `inner[i % inner.len()]`.
+pub fn repeats_rows(outer: &[usize], inner: &[usize]) -> bool {
+    let lead = inner.iter().take_while(|&&d| d == 1).count();
+    inner.len() <= outer.len() && outer.ends_with(&inner[lead..])
+}
+
 /// Elementwise `f(a, b)` with numpy broadcasting; the error names `op` and both shapes.
 pub fn zip_broadcast<A: Copy, B: Copy, O>(
     op: &str,
@@ -259,6 +312,16 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
         } else if xs.len() == 1 && a.ndim() <= b.ndim() {
             let x = xs[0];
             Some((b.shape(), ys.iter().map(|&y| f(x, y)).collect()))
+        } else if repeats_rows(a.shape(), b.shape()) {
+            Some((
+                a.shape(),
+                xs.iter().zip(ys.iter().cycle()).map(|(&x, &y)| f(x, y)).collect(),
+            ))
+        } else if repeats_rows(b.shape(), a.shape()) {
+            Some((
+                b.shape(),
+                xs.iter().cycle().zip(ys).map(|(&x, &y)| f(x, y)).collect(),
+            ))
         } else {
             None
         };
