@@ -2,7 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
-/// Small tensors make the engine allocation-bound; mimalloc halves that cost versus glibc.
+/// Small tensors make the engine allocation-bound; mimalloc (entered as `kernels::alloc`
+/// describes) halves that cost versus glibc.
 #[global_allocator]
 static GLOBAL: gradd::kernels::alloc::Allocator = gradd::kernels::alloc::Allocator;
 use gradd::service::auth::Tokens;
