@@ -49,16 +49,17 @@ pub enum Bin {
 /// single value whose rank does not exceed the other's (so the result has the other's shape).
 pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -> Option<ArrayD<T>> {
     use kernels as k;
+    // The same-shape kernel: whole operands, or a row at a time below.
+    let f: fn(&[T], &[T], &mut [T]) = match op {
+        Bin::Add => k::add,
+        Bin::Sub => k::sub,
+        Bin::Mul => k::mul,
+        Bin::Div => k::div,
+        Bin::Max => k::maximum,
+        Bin::Min => k::minimum,
+    };
     if a.shape() == b.shape() {
         let (x, y) = (a.as_slice()?, b.as_slice()?);
-        let f: fn(&[T], &[T], &mut [T]) = match op {
-            Bin::Add => k::add,
-            Bin::Sub => k::sub,
-            Bin::Mul => k::mul,
-            Bin::Div => k::div,
-            Bin::Max => k::maximum,
-            Bin::Min => k::minimum,
-        };
         return Some(fill_each(a.shape(), |r, o| f(&x[r.clone()], &y[r], o)));
     }
     if b.ndim() <= a.ndim()
@@ -91,14 +92,6 @@ pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -
     }
     // One operand repeated over the other's rows (`[n, k] + [k]`): the same-shape kernel a row
     // (or the part of one a parallel block holds) at a time.
-    let f: fn(&[T], &[T], &mut [T]) = match op {
-        Bin::Add => k::add,
-        Bin::Sub => k::sub,
-        Bin::Mul => k::mul,
-        Bin::Div => k::div,
-        Bin::Max => k::maximum,
-        Bin::Min => k::minimum,
-    };
     let (x, y) = (a.as_slice()?, b.as_slice()?);
     if crate::tensor::repeats_rows(a.shape(), b.shape()) && !y.is_empty() {
         return Some(fill_each(a.shape(), |r, o| {
