@@ -102,6 +102,23 @@ for it in (np.int32, np.int64):
 save(*progs)
 
 
+# 9 a reduction whose reduced axes all have size 1 copies its input (TF's "reduces nothing"
+# case), so -0.0 stays -0.0; the format does not compare signed zeros, but Reciprocal makes it
+# -inf, and infinities are compared exactly. Also the whole of a one-element tensor, keep_dims,
+# and the gradient through both ops.
+progs = []
+for op in ("Sum", "Mean", "Prod", "Max", "Min"):
+    for dt, x, attrs in [(F32, [[-0.0, 2.0]], {"axis": 0, "keep_dims": False}),
+                         (np.float64, [[-0.0], [4.0]], {"axis": [1], "keep_dims": True}),
+                         (F32, [-0.0], {"keep_dims": False})]:
+        p = Prog(f"repro/size_one_reduction/{op}/{dt.__name__}/{len(progs)}",
+                 f"{op} over size-1 axes copies its input: -0.0 stays -0.0 (1/x is -inf)", dt)
+        p.const("x", np.array(x, dt)); p.tape("t", True); p.watch("t", ["x"])
+        y = p.op(op, ["x"], attrs); r = p.op("Reciprocal", [y]); p.stop("t")
+        p.fetch([y, r]); p.grad("t", [y], ["x"])
+        progs.append(p)
+save(*progs)
+
 # Every op of the table on integer and bool inputs: TensorFlow's value or its error code.
 UNARY = {"Identity": "input", "StopGradient": "input", "Neg": "x", "Square": "x", "Sqrt": "x", "Rsqrt": "x",
          "Reciprocal": "x", "Exp": "x", "Log": "x", "Log1p": "x", "Abs": "x", "Sin": "x", "Cos": "x", "Tanh": "x",
