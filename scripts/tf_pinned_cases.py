@@ -119,6 +119,35 @@ for op in ("Sum", "Mean", "Prod", "Max", "Min"):
         progs.append(p)
 save(*progs)
 
+# 10 more signed zeros (tests/signed_zeros.rs has the rules): Maximum/Minimum on ties of 0.0 and
+# -0.0 give y's zero in TF's vector lanes and x's in its scalar tail; Max/Min reductions give
+# the later tied element; Neg(0.0) is -0.0, Abs(-0.0) and Sign(-0.0) are 0.0, Relu(-0.0) -0.0.
+# Each result goes through Reciprocal, whose +-inf the comparison checks exactly.
+progs = []
+Z = lambda v, dt: np.array(v, dt)
+zp = [0.0, -0.0, -0.0, 0.0, 0.0, -0.0, 0.0, -0.0, -0.0, 0.0, -0.0, 0.0, 0.0]
+zq = [-0.0, 0.0, 0.0, -0.0, -0.0, 0.0, -0.0, 0.0, 0.0, -0.0, 0.0, -0.0, -0.0]
+for op in ("Maximum", "Minimum"):
+    for dt, xs in [(F32, [Z(zp, F32), Z(zq, F32)]), (np.float64, [Z(zp[:7], np.float64), Z(zq[:7], np.float64)]),
+                   (F32, [Z(-0.0, F32), Z(zp[:11], F32)]), (np.float64, [Z(zq[:6], np.float64), Z(0.0, np.float64)]),
+                   (F32, [Z(zp[:12], F32).reshape(2, 6), Z(zq[:6], F32)])]:
+        p = Prog(f"repro/signed_zero_ties/{op}/{dt.__name__}/{len(progs)}",
+                 f"{op} on ties of 0.0 and -0.0: y's zero in TF's vector lanes, x's in its tail", dt)
+        p.const("x", xs[0]); p.const("y", xs[1])
+        m = p.op(op, ["x", "y"]); r = p.op("Reciprocal", [m]); p.fetch([m, r])
+        progs.append(p)
+for op, x, attrs in [("Max", [[0.0, -0.0], [-0.0, 0.0]], {"axis": 0, "keep_dims": False}),
+                     ("Min", [[0.0, -0.0, 0.0, -0.0, -0.0, 0.0, 0.0, 0.0, -0.0]], {"axis": 1, "keep_dims": True}),
+                     ("Neg", [0.0, -0.0, 1.0], None), ("Abs", [-0.0, 0.0, -2.0], None),
+                     ("Sign", [-0.0, 0.0, -2.0], None), ("Relu", [-0.0, 0.0, 2.0], None)]:
+    for dt in (F32, np.float64):
+        p = Prog(f"repro/signed_zero/{op}/{dt.__name__}", f"{op} at signed zeros, as TF", dt)
+        p.const("x", Z(x, dt)); p.tape("t", True); p.watch("t", ["x"])
+        m = p.op(op, ["x"], attrs); r = p.op("Reciprocal", [m]); p.stop("t")
+        p.fetch([m, r]); p.grad("t", [m], ["x"])
+        progs.append(p)
+save(*progs)
+
 # Every op of the table on integer and bool inputs: TensorFlow's value or its error code.
 UNARY = {"Identity": "input", "StopGradient": "input", "Neg": "x", "Square": "x", "Sqrt": "x", "Rsqrt": "x",
          "Reciprocal": "x", "Exp": "x", "Log": "x", "Log1p": "x", "Abs": "x", "Sin": "x", "Cos": "x", "Tanh": "x",

@@ -315,7 +315,16 @@ pub fn maximum_scalar<T: Float>(a: &[T], s: T, out: &mut [T]) {
 pub fn minimum_scalar<T: Float>(a: &[T], s: T, out: &mut [T]) {
     binary_scalar_with::<T, Minimum>(isa(), a, s, out);
 }
-/// Computes `out = s - a` (the commutative ops need no scalar-first form).
+/// Computes `out = max(s, a)`: `maximum_scalar` with the operands' order kept, which decides
+/// which zero a tie returns (the second operand's, here `a`'s).
+pub fn scalar_maximum<T: Float>(s: T, a: &[T], out: &mut [T]) {
+    binary_scalar_with::<T, Flip<Maximum>>(isa(), a, s, out);
+}
+/// Computes `out = min(s, a)` (ties as in `scalar_maximum`).
+pub fn scalar_minimum<T: Float>(s: T, a: &[T], out: &mut [T]) {
+    binary_scalar_with::<T, Flip<Minimum>>(isa(), a, s, out);
+}
+/// Computes `out = s - a` (add and mul need no scalar-first form).
 pub fn scalar_sub<T: Float>(s: T, a: &[T], out: &mut [T]) {
     binary_scalar_with::<T, Flip<Sub>>(isa(), a, s, out);
 }

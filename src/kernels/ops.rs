@@ -69,12 +69,15 @@ impl<T: Float> BinaryOp<T> for Div {
     }
 }
 
-/// NaN-propagating maximum, as TF's Maximum (`maximum(1, NaN) = NaN`).
+/// NaN-propagating maximum, as TF's Maximum (`maximum(1, NaN) = NaN`). On a tie (0.0 against
+/// -0.0 is the only one whose operands differ) it returns `b`, as x86 `max` does; the scalar
+/// reference does the same, so every ISA agrees bit for bit. TF's own rule for ties (its vector
+/// lanes return `b`, its scalar tail `a`) is applied by the op (`ops::binary`).
 #[derive(Clone, Copy, Debug)]
 pub struct Maximum;
 impl<T: Float> BinaryOp<T> for Maximum {
     fn scalar(a: T, b: T) -> T {
-        match (a.is_nan() || b.is_nan(), a >= b) {
+        match (a.is_nan() || b.is_nan(), a > b) {
             (true, _) => T::NAN,
             (false, true) => a,
             (false, false) => b,
@@ -88,12 +91,12 @@ impl<T: Float> BinaryOp<T> for Maximum {
     }
 }
 
-/// NaN-propagating minimum.
+/// NaN-propagating minimum; ties return `b` (see `Maximum`).
 #[derive(Clone, Copy, Debug)]
 pub struct Minimum;
 impl<T: Float> BinaryOp<T> for Minimum {
     fn scalar(a: T, b: T) -> T {
-        match (a.is_nan() || b.is_nan(), a <= b) {
+        match (a.is_nan() || b.is_nan(), a < b) {
             (true, _) => T::NAN,
             (false, true) => a,
             (false, false) => b,
@@ -186,11 +189,12 @@ impl<T: Float> UnaryOp<T> for Sigmoid {
 pub struct Relu;
 impl<T: Float> UnaryOp<T> for Relu {
     fn scalar(x: T) -> T {
-        if x > T::ZERO || x.is_nan() { x } else { T::ZERO }
+        // x itself at -0.0 too, as the vector path (and TF: Relu(-0.0) is -0.0).
+        if x >= T::ZERO || x.is_nan() { x } else { T::ZERO }
     }
     #[inline(always)]
     fn vector<S: Simd<T>>(s: S, x: S::V) -> S::V {
-        // max returns its second operand, x, when x is NaN.
+        // max returns its second operand, x, when x is NaN or a zero.
         s.max(s.splat(T::ZERO), x)
     }
 }

@@ -80,15 +80,17 @@ pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -
         && let Some(s) = single(a)
     {
         let y = b.as_slice()?;
-        let f: fn(&[T], T, &mut [T]) = match op {
-            Bin::Add => k::add_scalar,
-            Bin::Mul => k::mul_scalar,
-            Bin::Max => k::maximum_scalar,
-            Bin::Min => k::minimum_scalar,
-            Bin::Sub => return Some(fill_each(b.shape(), |r, o| k::scalar_sub(s, &y[r], o))),
-            Bin::Div => return Some(fill_each(b.shape(), |r, o| k::scalar_div(s, &y[r], o))),
+        // Scalar first: the kernels keep the operands' order (it decides the zero a tie of
+        // max/min returns), except for add and mul, where it decides nothing.
+        let f: fn(T, &[T], &mut [T]) = match op {
+            Bin::Add => |s, y, o| k::add_scalar(y, s, o),
+            Bin::Mul => |s, y, o| k::mul_scalar(y, s, o),
+            Bin::Max => k::scalar_maximum,
+            Bin::Min => k::scalar_minimum,
+            Bin::Sub => k::scalar_sub,
+            Bin::Div => k::scalar_div,
         };
-        return Some(fill_each(b.shape(), |r, o| f(&y[r], s, o)));
+        return Some(fill_each(b.shape(), |r, o| f(s, &y[r], o)));
     }
     // One operand repeated over the other's rows (`[n, k] + [k]`): the same-shape kernel a row
     // (or the part of one a parallel block holds) at a time.

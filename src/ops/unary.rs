@@ -138,18 +138,18 @@ impl Op for Unary {
                 Err(super::no_cpu_kernel(op, x.dtype()))
             }
             Kind::Identity | Kind::StopGradient => Ok(x.clone()),
-            Kind::Neg => num_map!(op, x, |a| a.mapv(|v| Arith::sub(Arith::zero(), v))),
+            // TensorFlow's signed zeros: Neg(0.0) is -0.0, Abs(-0.0) and Sign(-0.0) are 0.0.
+            Kind::Neg => num_map!(op, x, |a| a.mapv(Arith::negate)),
             Kind::Square => num_map!(op, x, |a| a.mapv(|v| Arith::mul(v, v))),
-            Kind::Abs => num_map!(op, x, |a| a.mapv(|v| if v < Arith::zero() {
-                Arith::sub(Arith::zero(), v)
-            } else {
-                v
-            })),
-            // -1, 0 or 1 (integers too); a float zero keeps its sign and NaN stays NaN.
+            Kind::Abs => num_map!(op, x, |a| a.mapv(Arith::abs_of)),
+            // -1, 0 or 1 (integers too); either zero gives 0.0 (a zero is the one value left that
+            // equals itself) and NaN stays NaN, its sign too.
             Kind::Sign => num_map!(op, x, |a| a.mapv(|v| if v > Arith::zero() {
                 num_traits::one()
             } else if v < Arith::zero() {
                 Arith::sub(Arith::zero(), num_traits::one())
+            } else if v.partial_cmp(&v).is_some() {
+                Arith::zero()
             } else {
                 v
             })),

@@ -376,6 +376,25 @@ pub trait Arith: Copy + PartialOrd {
     fn min_of(self, o: Self) -> Self {
         if o < self { o } else { self }
     }
+    /// The running maximum of a Max reduction given a later element `o`: on a tie the later
+    /// element wins, as in TensorFlow's reductions (visible only as the sign of a zero: Max of
+    /// [0.0, -0.0] is -0.0, of [-0.0, 0.0] is 0.0). NaN as in `max_of`.
+    fn max_later(self, o: Self) -> Self {
+        if o >= self { o } else { self }
+    }
+    /// The running minimum of a Min reduction (ties as in `max_later`).
+    fn min_later(self, o: Self) -> Self {
+        if o <= self { o } else { self }
+    }
+    /// `-self`: a float's sign flips (Neg of 0.0 is -0.0, where 0 - 0.0 would be 0.0);
+    /// integers wrap.
+    fn negate(self) -> Self {
+        Self::zero().sub(self)
+    }
+    /// `|self|`: a float's sign bit is cleared (Abs of -0.0 is 0.0); integers wrap at MIN.
+    fn abs_of(self) -> Self {
+        if self < Self::zero() { self.negate() } else { self }
+    }
 }
 
 macro_rules! arith_float {
@@ -399,20 +418,49 @@ macro_rules! arith_float {
             fn mul(self, o: Self) -> Self {
                 self * o
             }
-            // NaN propagates, as in TensorFlow's Maximum/Minimum.
+            // NaN propagates, as in TensorFlow's Maximum/Minimum; a tie returns `o` (which of
+            // 0.0 and -0.0 comes back), as the kernels do (see `kernels::ops::Maximum`).
             fn max_of(self, o: Self) -> Self {
                 if self.is_nan() || o.is_nan() {
                     <$t>::NAN
+                } else if self > o {
+                    self
                 } else {
-                    self.max(o)
+                    o
                 }
             }
             fn min_of(self, o: Self) -> Self {
                 if self.is_nan() || o.is_nan() {
                     <$t>::NAN
+                } else if self < o {
+                    self
                 } else {
-                    self.min(o)
+                    o
                 }
+            }
+            fn max_later(self, o: Self) -> Self {
+                if self.is_nan() || o.is_nan() {
+                    <$t>::NAN
+                } else if o >= self {
+                    o
+                } else {
+                    self
+                }
+            }
+            fn min_later(self, o: Self) -> Self {
+                if self.is_nan() || o.is_nan() {
+                    <$t>::NAN
+                } else if o <= self {
+                    o
+                } else {
+                    self
+                }
+            }
+            fn negate(self) -> Self {
+                -self
+            }
+            fn abs_of(self) -> Self {
+                self.abs()
             }
         }
     };

@@ -32,6 +32,8 @@ fn scalars<T: TestFloat>() -> Vec<(&'static str, ScalarFn<T>)> {
         ("minimum_scalar", binary_scalar_with::<T, Minimum>),
         ("scalar_sub", binary_scalar_with::<T, Flip<Sub>>),
         ("scalar_div", binary_scalar_with::<T, Flip<Div>>),
+        ("scalar_maximum", binary_scalar_with::<T, Flip<Maximum>>),
+        ("scalar_minimum", binary_scalar_with::<T, Flip<Minimum>>),
     ]
 }
 

@@ -137,11 +137,13 @@ impl<T: TestFloat> Padded<T> {
 }
 
 /// Asserts `got` matches `want` bit-for-bit up to NaN payloads and the sign of zero.
+/// Equal values (the sign of a zero included: 0.0 and -0.0 differ here), NaN equal to NaN.
 pub fn assert_same<T: Float>(got: &[T], want: &[T], what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let same_zero = g.to_f64().is_sign_negative() == w.to_f64().is_sign_negative();
         assert!(
-            g == w || (g.is_nan() && w.is_nan()),
+            (g == w && same_zero) || (g.is_nan() && w.is_nan()),
             "{what}: [{i}] got {g:?}, want {w:?}"
         );
     }
