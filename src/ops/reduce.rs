@@ -184,13 +184,13 @@ impl Op for Reduce {
                 }),
             },
             Kind::Max => num_map!(op, x, |a| finish(
-                fold(a.view(), &axes, Arith::lowest(), Arith::max_later),
+                fold(a.view(), &axes, Arith::lowest(), Arith::max_of),
                 &sh,
                 &axes,
                 k
             )?),
             Kind::Min => num_map!(op, x, |a| finish(
-                fold(a.view(), &axes, Arith::highest(), Arith::min_later),
+                fold(a.view(), &axes, Arith::highest(), Arith::min_of),
                 &sh,
                 &axes,
                 k

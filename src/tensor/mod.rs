@@ -370,21 +370,15 @@ pub trait Arith: Copy + PartialOrd {
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
     fn mul(self, o: Self) -> Self;
+    /// The larger of the two; a tie returns `o`. That is the x86 rule the kernels follow for
+    /// Maximum, and, folded left to right, TensorFlow's Max reduction, which returns the later
+    /// of tied elements (visible only as the sign of a zero: Max of [0.0, -0.0] is -0.0).
     fn max_of(self, o: Self) -> Self {
-        if o > self { o } else { self }
+        if self > o { self } else { o }
     }
+    /// The smaller of the two; a tie returns `o` (as `max_of`).
     fn min_of(self, o: Self) -> Self {
-        if o < self { o } else { self }
-    }
-    /// The running maximum of a Max reduction given a later element `o`: on a tie the later
-    /// element wins, as in TensorFlow's reductions (visible only as the sign of a zero: Max of
-    /// [0.0, -0.0] is -0.0, of [-0.0, 0.0] is 0.0). NaN as in `max_of`.
-    fn max_later(self, o: Self) -> Self {
-        if o >= self { o } else { self }
-    }
-    /// The running minimum of a Min reduction (ties as in `max_later`).
-    fn min_later(self, o: Self) -> Self {
-        if o <= self { o } else { self }
+        if self < o { self } else { o }
     }
     /// `-self`: a float's sign flips (Neg of 0.0 is -0.0, where 0 - 0.0 would be 0.0);
     /// integers wrap.
@@ -436,24 +430,6 @@ macro_rules! arith_float {
                     self
                 } else {
                     o
-                }
-            }
-            fn max_later(self, o: Self) -> Self {
-                if self.is_nan() || o.is_nan() {
-                    <$t>::NAN
-                } else if o >= self {
-                    o
-                } else {
-                    self
-                }
-            }
-            fn min_later(self, o: Self) -> Self {
-                if self.is_nan() || o.is_nan() {
-                    <$t>::NAN
-                } else if o <= self {
-                    o
-                } else {
-                    self
                 }
             }
             fn negate(self) -> Self {
