@@ -461,7 +461,12 @@ async fn run(cli: Cli) -> ExitCode {
                     println!("{}", serde_json::to_string(&ms).map_err(|e| e.to_string())?);
                 } else {
                     for m in &ms {
-                        println!("{:<22} {:>12.3} us", m.name, m.seconds * 1e6);
+                        println!(
+                            "{:<22} {:>12.3} us  (best {:.3} us)",
+                            m.name,
+                            m.seconds * 1e6,
+                            m.best_seconds * 1e6
+                        );
                     }
                 }
                 Ok(true)
