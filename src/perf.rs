@@ -204,33 +204,29 @@ pub fn run_all(budget: Duration, only: &str) -> Vec<Measurement> {
             unit,
         })
     };
-    for n in [256usize, 1024, 2048] {
-        let name = format!("matmul_f32_{n}");
-        if !want(&name) {
-            continue;
-        }
-        let (a, b) = (data(n * n, 1), data(n * n, 2));
-        let mut c = vec![0f32; n * n];
-        let t = time_stats(budget, || {
-            kernels::matmul_f32(n, n, n, &a, n, 1, &b, n, 1, &mut c)
-        });
-        push(name, t, 2.0 * (n as f64).powi(3), "GFLOP/s");
-    }
-    // The same products on one thread (a one-thread rayon pool, so `kernels::matmul` runs one
-    // gemm call): the kernel against PyTorch's on one thread, without the two-core split.
-    if let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+    // `matmul_*` runs on the global pool (both cores); `matmul1t_*` runs the same products in a
+    // one-thread pool, so `kernels::matmul` makes one gemm call: the kernel against PyTorch's on
+    // one thread, without the two-core split (left out if the pool cannot be built).
+    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().ok();
+    let mut matmul_runs = vec![("matmul", None)];
+    matmul_runs.extend(one_thread.as_ref().map(|p| ("matmul1t", Some(p))));
+    for (prefix, pool) in matmul_runs {
         for n in [256usize, 1024, 2048] {
-            let name = format!("matmul1t_f32_{n}");
+            let name = format!("{prefix}_f32_{n}");
             if !want(&name) {
                 continue;
             }
             let (a, b) = (data(n * n, 1), data(n * n, 2));
             let mut c = vec![0f32; n * n];
-            let t = pool.install(|| {
+            let mut time = || {
                 time_stats(budget, || {
                     kernels::matmul_f32(n, n, n, &a, n, 1, &b, n, 1, &mut c)
                 })
-            });
+            };
+            let t = match pool {
+                Some(p) => p.install(time),
+                None => time(),
+            };
             push(name, t, 2.0 * (n as f64).powi(3), "GFLOP/s");
         }
     }
