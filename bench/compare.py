@@ -217,9 +217,9 @@ def speedup(name, gradd_s, peer_s):
 def summarize(name, samples):
     """samples: {engine: [(median_s, best_s) per round]}, rounds paired by index. Returns each
     engine's median seconds (median of its round medians) and best seconds, and for each peer the
-    median of the per-round ratios (each from two timings minutes apart at most, so a slow spell
-    hits both sides of the same ratio less often than a whole-suite order would) and the ratio of
-    bests (noise on a shared machine only ever adds time)."""
+    median of the per-round ratios (each from two timings taken seconds apart, so a slow spell
+    hits both sides of the same ratio more often than under a whole-suite-per-engine order) and
+    the ratio of bests (noise on a shared machine only ever adds time)."""
     out = {}
     for engine, rs in samples.items():
         out[engine] = {"median_s": statistics.median(m for m, _ in rs), "best_s": min(b for _, b in rs)}
@@ -264,7 +264,7 @@ def main():
     engines = ["gradd"] + [p for p in PEERS if p in peers]
 
     # Every workload is timed on every engine back to back, round after round, the order
-    # reversed on alternate turns; so each ratio compares timings taken within a minute or two.
+    # reversed on alternate turns; so each ratio compares timings taken seconds apart.
     samples = {n: {} for g in groups for n in g}
     meta = {}
     for r in range(args.rounds):
