@@ -1,8 +1,8 @@
 //! In-process workloads for performance comparison, without gRPC: kernel throughput (matmul on
-//! both cores and on one, add vs memcpy, exp, tanh, sum) and whole-engine steps (the seed cell; an MLP 784-512-512-10
-//! training step at batch 128). `gradd perf --json` prints them for `bench/compare.py`, which
-//! times the same workloads in TensorFlow and numpy in the same run; the criterion benches use
-//! the same step programs.
+//! both cores and on one, add vs memcpy, exp, tanh, sum) and whole-engine steps (the seed cell;
+//! an MLP 784-512-512-10 training step at batch 128). `gradd perf --json` prints them for
+//! `bench/compare.py`, which times the same workloads in numpy, TensorFlow and PyTorch in the
+//! same run; the criterion benches use the same step programs.
 
 use crate::kernels;
 use crate::ops::{Attr, AttrMap};
