@@ -23,9 +23,10 @@ use rayon::prelude::*;
 use std::sync::OnceLock;
 
 pub use elementwise::{
-    add, add_assign, add_scalar, div, div_scalar, exp, ln_at, log, maximum, maximum_scalar, minimum,
-    minimum_scalar, mul, mul_scalar, neg, relu, relu_grad, scalar_div, scalar_maximum, scalar_minimum,
-    scalar_sub, sigmoid, sqrt, square, sub, sub_scalar, tanh, tf_vector_len,
+    Bin, Un, add, add_assign, add_scalar, div, div_scalar, exp, ln_at, log, maximum, maximum_scalar, minimum,
+    minimum_scalar, mul, mul_scalar, neg, new_binary, new_binary_scalar, new_relu_grad, new_scalar_binary,
+    new_unary, relu, relu_grad, scalar_div, scalar_maximum, scalar_minimum, scalar_sub, sigmoid, sqrt,
+    square, sub, sub_scalar, tanh, tf_vector_len,
 };
 pub use float::Float;
 pub use matmul::{matmul, matmul_f32, matmul_f64, matmul_new};

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::float::Float;
 use super::math;
 use super::reduce::{Extremum, cascade_sum};
-use super::simd::{Kernel, Lanes1, Lanes2, Simd, map_in_place, map1, map2};
+use super::simd::{Kernel, Lanes1, Lanes2, Simd, as_uninit, map_in_place, map1, map2};
 use super::{Isa, isa, par_chunk_len};
 
 /// Writes `out = exp(x - max(x))` and returns `(max(x), sum(out))`.
@@ -19,7 +19,8 @@ use super::{Isa, isa, par_chunk_len};
 fn exp_shifted<T: Float, S: Simd<T>>(s: S, x: &[T], out: &mut [T]) -> (T, T) {
     let m = Extremum::<T, true> { x }.simd(s);
     let vm = s.splat(m);
-    map1(s, x, out, m, &ExpMinus(vm));
+    // SAFETY: map1 writes only the lanes' results.
+    map1(s, x, unsafe { as_uninit(out) }, m, &ExpMinus(vm));
     (m, cascade_sum(s, out))
 }
 
@@ -97,7 +98,8 @@ impl<T: Float, const LOG: bool> Kernel<T> for Softmax<'_, T, LOG> {
             if LOG {
                 // log_softmax = (x - m) - ln(sum); `out` held the exponentials as scratch.
                 let (vm, ln_sum) = (s.splat(m), s.splat(sum.ln()));
-                map1(s, x, out, T::ZERO, &MinusTwice(vm, ln_sum));
+                // SAFETY: map1 writes only the lanes' results.
+                map1(s, x, unsafe { as_uninit(out) }, T::ZERO, &MinusTwice(vm, ln_sum));
             } else {
                 let inv = s.splat(T::ONE / sum);
                 map_in_place(s, out, T::ZERO, &Scale(inv));
@@ -243,7 +245,15 @@ impl<T: Float, const RELU: bool> Kernel<T> for BiasAdd<'_, T, RELU> {
     fn simd<S: Simd<T>>(self, s: S) {
         let c = self.bias.len();
         for (x, out) in self.x.chunks_exact(c).zip(self.out.chunks_exact_mut(c)) {
-            map2(s, x, self.bias, out, T::ZERO, &BiasLanes::<RELU>);
+            // SAFETY: map2 writes only the lanes' results.
+            map2(
+                s,
+                x,
+                self.bias,
+                unsafe { as_uninit(out) },
+                T::ZERO,
+                &BiasLanes::<RELU>,
+            );
         }
     }
 }

@@ -14,15 +14,23 @@ pub fn fill<T: Elt>(shape: &[usize], f: impl FnOnce(&mut [T])) -> ArrayD<T> {
     let n = shape.iter().product();
     let mut v = vec![T::zero(); n];
     f(&mut v);
-    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape)))
+    from_vec(shape, v)
 }
 
 /// Builds an owned array of `shape` from an elementwise kernel: `f(range, out)` writes the
 /// output elements `range` (from the same range of its inputs). The output is zeroed block by
-/// block just before `f` runs, in parallel for large shapes (see `kernels::new_with`).
+/// block just before `f` runs, in parallel for large shapes (see `kernels::new_with`); whole
+/// same-shape and scalar ops skip the zeroing through the kernels' `new_*` entry points.
 pub fn fill_each<T: Elt>(shape: &[usize], f: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync) -> ArrayD<T> {
     let n = shape.iter().product();
-    let v = kernels::new_with(n, |off, o: &mut [T]| f(off..off + o.len(), o));
+    from_vec(
+        shape,
+        kernels::new_with(n, |off, o: &mut [T]| f(off..off + o.len(), o)),
+    )
+}
+
+/// An owned array of `shape` over `v` (a kernel's fresh output of the shape's length).
+pub fn from_vec<T: Elt>(shape: &[usize], v: Vec<T>) -> ArrayD<T> {
     ArrayD::from_shape_vec(IxDyn(shape), v).unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape)))
 }
 
@@ -35,21 +43,14 @@ fn single<T: Elt>(a: &ArcArray<T, IxDyn>) -> Option<T> {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Bin {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Max,
-    Min,
-}
+pub use crate::kernels::{Bin, Un};
 
 /// `a op b` through the kernels when both are contiguous with one shape, or one operand is a
 /// single value whose rank does not exceed the other's (so the result has the other's shape).
 pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -> Option<ArrayD<T>> {
     use kernels as k;
-    // The same-shape kernel: whole operands, or a row at a time below.
+    // Same shapes and scalar operands write a fresh output in one kernel call (streamed when
+    // large); a repeated row runs the same-shape kernel a row at a time (below).
     let f: fn(&[T], &[T], &mut [T]) = match op {
         Bin::Add => k::add,
         Bin::Sub => k::sub,
@@ -60,37 +61,19 @@ pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -
     };
     if a.shape() == b.shape() {
         let (x, y) = (a.as_slice()?, b.as_slice()?);
-        return Some(fill_each(a.shape(), |r, o| f(&x[r.clone()], &y[r], o)));
+        return Some(from_vec(a.shape(), k::new_binary(op, x, y)));
     }
     if b.ndim() <= a.ndim()
         && let Some(s) = single(b)
     {
         let x = a.as_slice()?;
-        let f: fn(&[T], T, &mut [T]) = match op {
-            Bin::Add => k::add_scalar,
-            Bin::Sub => k::sub_scalar,
-            Bin::Mul => k::mul_scalar,
-            Bin::Div => k::div_scalar,
-            Bin::Max => k::maximum_scalar,
-            Bin::Min => k::minimum_scalar,
-        };
-        return Some(fill_each(a.shape(), |r, o| f(&x[r], s, o)));
+        return Some(from_vec(a.shape(), k::new_binary_scalar(op, x, s)));
     }
     if a.ndim() <= b.ndim()
         && let Some(s) = single(a)
     {
         let y = b.as_slice()?;
-        // Scalar first: the kernels keep the operands' order (it decides the zero a tie of
-        // max/min returns), except for add and mul, where it decides nothing.
-        let f: fn(T, &[T], &mut [T]) = match op {
-            Bin::Add => |s, y, o| k::add_scalar(y, s, o),
-            Bin::Mul => |s, y, o| k::mul_scalar(y, s, o),
-            Bin::Max => k::scalar_maximum,
-            Bin::Min => k::scalar_minimum,
-            Bin::Sub => k::scalar_sub,
-            Bin::Div => k::scalar_div,
-        };
-        return Some(fill_each(b.shape(), |r, o| f(s, &y[r], o)));
+        return Some(from_vec(b.shape(), k::new_scalar_binary(op, s, y)));
     }
     // One operand repeated over the other's rows (`[n, k] + [k]`): the same-shape kernel a row
     // (or the part of one a parallel block holds) at a time.
@@ -126,33 +109,9 @@ fn by_rows<T>(
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Un {
-    Exp,
-    Log,
-    Tanh,
-    Sigmoid,
-    Relu,
-    Neg,
-    Square,
-    Sqrt,
-}
-
 /// A unary kernel over a contiguous array.
 pub fn unary<T: Elt>(op: Un, a: &ArcArray<T, IxDyn>) -> Option<ArrayD<T>> {
-    use kernels as k;
-    let x = a.as_slice()?;
-    let f: fn(&[T], &mut [T]) = match op {
-        Un::Exp => k::exp,
-        Un::Log => k::log,
-        Un::Tanh => k::tanh,
-        Un::Sigmoid => k::sigmoid,
-        Un::Relu => k::relu,
-        Un::Neg => k::neg,
-        Un::Square => k::square,
-        Un::Sqrt => k::sqrt,
-    };
-    Some(fill_each(a.shape(), |r, o| f(&x[r], o)))
+    Some(from_vec(a.shape(), kernels::new_unary(op, a.as_slice()?)))
 }
 
 /// Sum over the sorted axes `axes` of a contiguous array when they form one block: all axes,

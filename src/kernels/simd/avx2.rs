@@ -4,6 +4,7 @@
 //! an `Avx2` value exists only after `try_new` saw those features at run time.
 
 use std::arch::x86_64::*;
+use std::mem::MaybeUninit;
 
 use super::Simd;
 
@@ -45,11 +46,17 @@ impl Simd<f32> for Avx2 {
         unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), v) }
     }
     #[inline(always)]
-    fn stream(self, dst: &mut [f32], v: __m256) {
+    fn store_uninit(self, dst: &mut [MaybeUninit<f32>], v: __m256) {
+        let dst = &mut dst[..8];
+        // SAFETY: the token proves avx; `dst` has 8 writable elements.
+        unsafe { _mm256_storeu_ps(dst.as_mut_ptr().cast::<f32>(), v) }
+    }
+    #[inline(always)]
+    fn stream(self, dst: &mut [MaybeUninit<f32>], v: __m256) {
         let dst = &mut dst[..8];
         assert!(dst.as_ptr().addr().is_multiple_of(32), "unaligned stream store");
         // SAFETY: the token proves avx; `dst` has 8 writable elements, 32-byte aligned.
-        unsafe { _mm256_stream_ps(dst.as_mut_ptr(), v) }
+        unsafe { _mm256_stream_ps(dst.as_mut_ptr().cast::<f32>(), v) }
     }
     #[inline(always)]
     fn fence(self) {
@@ -214,11 +221,17 @@ impl Simd<f64> for Avx2 {
         unsafe { _mm256_storeu_pd(dst.as_mut_ptr(), v) }
     }
     #[inline(always)]
-    fn stream(self, dst: &mut [f64], v: __m256d) {
+    fn store_uninit(self, dst: &mut [MaybeUninit<f64>], v: __m256d) {
+        let dst = &mut dst[..4];
+        // SAFETY: the token proves avx; `dst` has 4 writable elements.
+        unsafe { _mm256_storeu_pd(dst.as_mut_ptr().cast::<f64>(), v) }
+    }
+    #[inline(always)]
+    fn stream(self, dst: &mut [MaybeUninit<f64>], v: __m256d) {
         let dst = &mut dst[..4];
         assert!(dst.as_ptr().addr().is_multiple_of(32), "unaligned stream store");
         // SAFETY: the token proves avx; `dst` has 4 writable elements, 32-byte aligned.
-        unsafe { _mm256_stream_pd(dst.as_mut_ptr(), v) }
+        unsafe { _mm256_stream_pd(dst.as_mut_ptr().cast::<f64>(), v) }
     }
     #[inline(always)]
     fn fence(self) {

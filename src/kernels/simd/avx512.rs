@@ -5,6 +5,7 @@
 //! AVX-512 brings `scalef`/`getexp`/`getmant`, which replace the bit tricks of the AVX2 path.
 
 use std::arch::x86_64::*;
+use std::mem::MaybeUninit;
 
 use super::Simd;
 
@@ -50,11 +51,17 @@ impl Simd<f32> for Avx512 {
         unsafe { _mm512_storeu_ps(dst.as_mut_ptr(), v) }
     }
     #[inline(always)]
-    fn stream(self, dst: &mut [f32], v: __m512) {
+    fn store_uninit(self, dst: &mut [MaybeUninit<f32>], v: __m512) {
+        let dst = &mut dst[..16];
+        // SAFETY: the token proves avx512f; `dst` has 16 writable elements.
+        unsafe { _mm512_storeu_ps(dst.as_mut_ptr().cast::<f32>(), v) }
+    }
+    #[inline(always)]
+    fn stream(self, dst: &mut [MaybeUninit<f32>], v: __m512) {
         let dst = &mut dst[..16];
         assert!(dst.as_ptr().addr().is_multiple_of(64), "unaligned stream store");
         // SAFETY: the token proves avx512f; `dst` has 16 writable elements, 64-byte aligned.
-        unsafe { _mm512_stream_ps(dst.as_mut_ptr(), v) }
+        unsafe { _mm512_stream_ps(dst.as_mut_ptr().cast::<f32>(), v) }
     }
     #[inline(always)]
     fn fence(self) {
@@ -203,11 +210,17 @@ impl Simd<f64> for Avx512 {
         unsafe { _mm512_storeu_pd(dst.as_mut_ptr(), v) }
     }
     #[inline(always)]
-    fn stream(self, dst: &mut [f64], v: __m512d) {
+    fn store_uninit(self, dst: &mut [MaybeUninit<f64>], v: __m512d) {
+        let dst = &mut dst[..8];
+        // SAFETY: the token proves avx512f; `dst` has 8 writable elements.
+        unsafe { _mm512_storeu_pd(dst.as_mut_ptr().cast::<f64>(), v) }
+    }
+    #[inline(always)]
+    fn stream(self, dst: &mut [MaybeUninit<f64>], v: __m512d) {
         let dst = &mut dst[..8];
         assert!(dst.as_ptr().addr().is_multiple_of(64), "unaligned stream store");
         // SAFETY: the token proves avx512f; `dst` has 8 writable elements, 64-byte aligned.
-        unsafe { _mm512_stream_pd(dst.as_mut_ptr(), v) }
+        unsafe { _mm512_stream_pd(dst.as_mut_ptr().cast::<f64>(), v) }
     }
     #[inline(always)]
     fn fence(self) {

@@ -16,6 +16,8 @@ pub use avx2::Avx2;
 #[cfg(target_arch = "x86_64")]
 pub use avx512::Avx512;
 
+use std::mem::MaybeUninit;
+
 use super::{Float, Isa};
 
 /// The widest vector any token has, in elements (AVX-512 with `f32`).
@@ -40,10 +42,14 @@ pub trait Simd<T: Float>: Copy + Send + Sync + 'static {
     fn load(self, src: &[T]) -> Self::V;
     /// Stores into the first `LANES` elements of `dst` (panics if shorter).
     fn store(self, dst: &mut [T], v: Self::V);
+    /// `store` into memory that may be uninitialized (a fresh output); afterwards the first
+    /// `LANES` elements of `dst` are initialized.
+    fn store_uninit(self, dst: &mut [MaybeUninit<T>], v: Self::V);
     /// Stores with a non-temporal hint (bypassing the caches) into the first `LANES`
-    /// elements of `dst`, which must be aligned to the vector size (panics otherwise).
-    /// Callers must `fence` before other threads read the data.
-    fn stream(self, dst: &mut [T], v: Self::V);
+    /// elements of `dst` (which may be uninitialized before and are initialized after), which
+    /// must be aligned to the vector size (panics otherwise). Callers must `fence` before other
+    /// threads read the data.
+    fn stream(self, dst: &mut [MaybeUninit<T>], v: Self::V);
     /// Orders earlier `stream` stores before later stores (sfence).
     fn fence(self);
 
@@ -124,6 +130,15 @@ pub trait Simd<T: Float>: Copy + Send + Sync + 'static {
         self.store(&mut buf, v);
         let n = dst.len();
         dst.copy_from_slice(&buf[..n]);
+    }
+    /// `store_partial` into memory that may be uninitialized.
+    #[inline(always)]
+    fn store_partial_uninit(self, dst: &mut [MaybeUninit<T>], v: Self::V) {
+        let mut buf = [T::ZERO; MAX_LANES];
+        self.store(&mut buf, v);
+        for (d, &x) in dst.iter_mut().zip(&buf) {
+            d.write(x);
+        }
     }
 }
 
@@ -218,11 +233,23 @@ pub trait Lanes2<T: Float, S: Simd<T>> {
     fn apply(&self, s: S, a: S::V, b: S::V) -> S::V;
 }
 
+/// Views an initialized output as possibly-uninitialized elements, to pass it to `map1` /
+/// `map2` and the elementwise drivers, which also write fresh outputs.
+///
+/// # Safety
+/// Only initialized values may be written through the result (the drivers write op results).
+pub unsafe fn as_uninit<T>(out: &mut [T]) -> &mut [MaybeUninit<T>] {
+    // SAFETY: `MaybeUninit<T>` has `T`'s layout, and the caller writes only initialized
+    // values, so the slice stays initialized for its owner.
+    unsafe { &mut *(out as *mut [T] as *mut [MaybeUninit<T>]) }
+}
+
 /// Computes `out[i] = f(x[i])` a vector at a time; the tail is padded with `fill` and runs
 /// through `f` too, so every element sees the same arithmetic wherever it sits. Large
-/// outputs are streamed (see `STREAM_MIN_BYTES`).
+/// outputs are streamed (see `STREAM_MIN_BYTES`). `out` may be uninitialized (a fresh
+/// output); every element of it is initialized on return.
 #[inline(always)]
-pub fn map1<T: Float, S: Simd<T>>(s: S, x: &[T], out: &mut [T], fill: T, f: &impl Lanes1<T, S>) {
+pub fn map1<T: Float, S: Simd<T>>(s: S, x: &[T], out: &mut [MaybeUninit<T>], fill: T, f: &impl Lanes1<T, S>) {
     if size_of_val(out) < STREAM_MIN_BYTES {
         return map1_with::<T, S, false>(s, x, out, fill, f);
     }
@@ -240,7 +267,7 @@ pub fn map1<T: Float, S: Simd<T>>(s: S, x: &[T], out: &mut [T], fill: T, f: &imp
 fn map1_with<T: Float, S: Simd<T>, const STREAM: bool>(
     s: S,
     x: &[T],
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
     fill: T,
     f: &impl Lanes1<T, S>,
 ) {
@@ -248,11 +275,15 @@ fn map1_with<T: Float, S: Simd<T>, const STREAM: bool>(
     let mut x = x.chunks_exact(S::LANES);
     for (o, x) in (&mut out).zip(&mut x) {
         let v = f.apply(s, s.load(x));
-        if STREAM { s.stream(o, v) } else { s.store(o, v) }
+        if STREAM {
+            s.stream(o, v)
+        } else {
+            s.store_uninit(o, v)
+        }
     }
     let o = out.into_remainder();
     if !o.is_empty() {
-        s.store_partial(o, f.apply(s, s.load_partial(x.remainder(), fill)));
+        s.store_partial_uninit(o, f.apply(s, s.load_partial(x.remainder(), fill)));
     }
 }
 
@@ -265,7 +296,14 @@ pub const STREAM_MIN_BYTES: usize = 4 << 20;
 
 /// Computes `out[i] = f(a[i], b[i])` a vector at a time (tail and streaming as in `map1`).
 #[inline(always)]
-pub fn map2<T: Float, S: Simd<T>>(s: S, a: &[T], b: &[T], out: &mut [T], fill: T, f: &impl Lanes2<T, S>) {
+pub fn map2<T: Float, S: Simd<T>>(
+    s: S,
+    a: &[T],
+    b: &[T],
+    out: &mut [MaybeUninit<T>],
+    fill: T,
+    f: &impl Lanes2<T, S>,
+) {
     if size_of_val(out) < STREAM_MIN_BYTES {
         return map2_with::<T, S, false>(s, a, b, out, fill, f);
     }
@@ -285,7 +323,7 @@ fn map2_with<T: Float, S: Simd<T>, const STREAM: bool>(
     s: S,
     a: &[T],
     b: &[T],
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
     fill: T,
     f: &impl Lanes2<T, S>,
 ) {
@@ -294,7 +332,11 @@ fn map2_with<T: Float, S: Simd<T>, const STREAM: bool>(
     let mut b = b.chunks_exact(S::LANES);
     for ((o, a), b) in (&mut out).zip(&mut a).zip(&mut b) {
         let v = f.apply(s, s.load(a), s.load(b));
-        if STREAM { s.stream(o, v) } else { s.store(o, v) }
+        if STREAM {
+            s.stream(o, v)
+        } else {
+            s.store_uninit(o, v)
+        }
     }
     let o = out.into_remainder();
     if !o.is_empty() {
@@ -302,7 +344,7 @@ fn map2_with<T: Float, S: Simd<T>, const STREAM: bool>(
             s.load_partial(a.remainder(), fill),
             s.load_partial(b.remainder(), fill),
         );
-        s.store_partial(o, f.apply(s, va, vb));
+        s.store_partial_uninit(o, f.apply(s, va, vb));
     }
 }
 

@@ -305,3 +305,100 @@ fn with_ieee_denormals_restores_the_flush_mode() {
     .join()
     .expect("denormal mode thread");
 }
+
+/// The fresh-output entry points (`new_binary` and friends, which write uninitialized memory)
+/// give bit for bit what the same kernels write into a buffer, at lengths on the scalar,
+/// vector, threaded and streamed paths (the streamed one on a one-thread pool, where the
+/// whole output is one kernel call past `STREAM_MIN_BYTES`), with special and subnormal
+/// values among the inputs, also with denormals flushed.
+#[test]
+fn fresh_outputs_match_buffered_kernels() {
+    use super::super::simd::STREAM_MIN_BYTES;
+    use crate::kernels::{self as k, Bin, Un};
+    fn same(got: &[f32], want: &[f32], what: &str) {
+        assert_eq!(got.len(), want.len(), "{what}");
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert_eq!(g.to_bits(), w.to_bits(), "{what}: element {i}: {g} vs {w}");
+        }
+    }
+    fn check(n: usize) {
+        let mut rng = Rng::new(n as u64 + 5);
+        let mut a: Vec<f32> = inputs(&mut rng, n);
+        let b: Vec<f32> = inputs(&mut rng, n);
+        // Subnormals here and there, and last (inside TensorFlow's scalar tail for log).
+        for (i, v) in a
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, _)| i % 13 == 5 || i + 1 == n)
+        {
+            *v = f32::from_bits(1 + i as u32);
+        }
+        let s = 0.75f32;
+        let mut want = vec![0f32; n];
+        type Buffered = fn(&[f32], &[f32], &mut [f32]);
+        type BufferedScalar = fn(&[f32], f32, &mut [f32]);
+        type ScalarFirst = fn(f32, &[f32], &mut [f32]);
+        let bins: [(Bin, Buffered, BufferedScalar, ScalarFirst); 6] = [
+            (Bin::Add, k::add, k::add_scalar, |s, a, o| k::add_scalar(a, s, o)),
+            (Bin::Sub, k::sub, k::sub_scalar, |s, a, o| k::scalar_sub(s, a, o)),
+            (Bin::Mul, k::mul, k::mul_scalar, |s, a, o| k::mul_scalar(a, s, o)),
+            (Bin::Div, k::div, k::div_scalar, |s, a, o| k::scalar_div(s, a, o)),
+            (Bin::Max, k::maximum, k::maximum_scalar, |s, a, o| {
+                k::scalar_maximum(s, a, o)
+            }),
+            (Bin::Min, k::minimum, k::minimum_scalar, |s, a, o| {
+                k::scalar_minimum(s, a, o)
+            }),
+        ];
+        for (op, f, fs, sf) in bins {
+            f(&a, &b, &mut want);
+            same(&k::new_binary(op, &a, &b), &want, &format!("{op:?} n {n}"));
+            fs(&a, s, &mut want);
+            same(
+                &k::new_binary_scalar(op, &a, s),
+                &want,
+                &format!("{op:?} scalar n {n}"),
+            );
+            sf(s, &a, &mut want);
+            same(
+                &k::new_scalar_binary(op, s, &a),
+                &want,
+                &format!("{op:?} scalar first n {n}"),
+            );
+        }
+        k::relu_grad(&a, &b, &mut want);
+        same(&k::new_relu_grad(&a, &b), &want, &format!("relu_grad n {n}"));
+        type BufferedUnary = fn(&[f32], &mut [f32]);
+        let uns: [(Un, BufferedUnary); 8] = [
+            (Un::Exp, k::exp),
+            (Un::Log, k::log),
+            (Un::Tanh, k::tanh),
+            (Un::Sigmoid, k::sigmoid),
+            (Un::Relu, k::relu),
+            (Un::Neg, k::neg),
+            (Un::Square, k::square),
+            (Un::Sqrt, k::sqrt),
+        ];
+        for (op, f) in uns {
+            f(&a, &mut want);
+            same(&k::new_unary(op, &a), &want, &format!("{op:?} n {n}"));
+        }
+    }
+    for n in [0, 1, 7, 8, 9, 17, 100, 4099, PAR_MIN_LEN + 37] {
+        check(n);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    pool.install(|| check(STREAM_MIN_BYTES / 4 + 37));
+    // As the binary runs (denormals flushed), where log's tail rule changes results.
+    std::thread::spawn(|| {
+        crate::kernels::flush_denormals();
+        for n in [9, 17, 4099] {
+            check(n);
+        }
+    })
+    .join()
+    .expect("the flushed-denormals checks passed");
+}
