@@ -51,14 +51,6 @@ pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -
     use kernels as k;
     // Same shapes and scalar operands write a fresh output in one kernel call (streamed when
     // large); a repeated row runs the same-shape kernel a row at a time (below).
-    let f: fn(&[T], &[T], &mut [T]) = match op {
-        Bin::Add => k::add,
-        Bin::Sub => k::sub,
-        Bin::Mul => k::mul,
-        Bin::Div => k::div,
-        Bin::Max => k::maximum,
-        Bin::Min => k::minimum,
-    };
     if a.shape() == b.shape() {
         let (x, y) = (a.as_slice()?, b.as_slice()?);
         return Some(from_vec(a.shape(), k::new_binary(op, x, y)));
@@ -77,6 +69,14 @@ pub fn binary<T: Elt>(op: Bin, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -
     }
     // One operand repeated over the other's rows (`[n, k] + [k]`): the same-shape kernel a row
     // (or the part of one a parallel block holds) at a time.
+    let f: fn(&[T], &[T], &mut [T]) = match op {
+        Bin::Add => k::add,
+        Bin::Sub => k::sub,
+        Bin::Mul => k::mul,
+        Bin::Div => k::div,
+        Bin::Max => k::maximum,
+        Bin::Min => k::minimum,
+    };
     let (x, y) = (a.as_slice()?, b.as_slice()?);
     if crate::tensor::repeats_rows(a.shape(), b.shape()) && !y.is_empty() {
         return Some(fill_each(a.shape(), |r, o| {
