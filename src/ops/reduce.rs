@@ -96,9 +96,9 @@ fn float_sum<T: super::fast::Elt>(a: &ndarray::ArcArray<T, IxDyn>, axes: &[usize
     }
     // A strided view (a slice or transpose): TensorFlow's tensors are always dense, so sum a
     // dense copy with the same kernel. The result then does not depend on the layout; a plain
-    // fold differs from the kernel's pairwise, lane-split order in the last bits, by how much
-    // depending on the vector width (it matched on AVX-512 and was 1 ulp off on AVX2). The
-    // copy costs nothing extra where the fold runs anyway: `fold` copies its input first.
+    // fold can differ from the kernel's pairwise, lane-split order in the last bits (a unit
+    // test's f64 sum agreed on AVX-512 and was 1 ulp apart on AVX2). The copy costs nothing
+    // extra where the fold runs anyway: `fold` copies its input first.
     let dense;
     let a = if a.as_slice().is_some() {
         a
