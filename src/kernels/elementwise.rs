@@ -375,8 +375,7 @@ pub fn new_unary<T: Float>(op: Un, x: &[T]) -> Vec<T> {
     // SAFETY: `unary_into` writes every element of an output as long as `x`.
     let mut v = unsafe { fresh(x.len(), |out| f(isa(), x, out)) };
     if op == Un::Log {
-        let tail = tf_vector_len::<T>(x.len());
-        patch_log_tail(&x[tail..], &mut v[tail..]);
+        patch_log_tail(x, &mut v);
     }
     v
 }
@@ -469,14 +468,14 @@ pub fn exp<T: Float>(x: &[T], out: &mut [T]) {
 /// negative one, in float32), patched in here.
 pub fn log<T: Float>(x: &[T], out: &mut [T]) {
     unary_with::<T, Log>(isa(), x, out);
-    let tail = tf_vector_len::<T>(x.len());
-    patch_log_tail(&x[tail..], &mut out[tail..]);
+    patch_log_tail(x, out);
 }
 
-/// Replaces the -inf that a subnormal input gave by `Float::ln_subnormal`, for elements in
-/// TensorFlow's scalar tail.
+/// Replaces the -inf that a subnormal input gave by `Float::ln_subnormal`, for the elements of
+/// `log(x)` (in `out`) that fall in TensorFlow's scalar tail.
 fn patch_log_tail<T: Float>(x: &[T], out: &mut [T]) {
-    for (o, &v) in out.iter_mut().zip(x) {
+    let tail = tf_vector_len::<T>(x.len());
+    for (o, &v) in out[tail..].iter_mut().zip(&x[tail..]) {
         if *o == T::NEG_INFINITY
             && let Some(l) = v.ln_subnormal()
         {
