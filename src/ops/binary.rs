@@ -208,9 +208,18 @@ impl Op for Binary {
 /// the bits) and returns x itself where y == 1 (pow(1e-40, 1) is 1e-40, not the flushed 0).
 /// So without a subnormal operand one pass does it all.
 fn float_pow<T: Elt>(op: &str, a: &ArcArray<T, IxDyn>, b: &ArcArray<T, IxDyn>) -> Result<ArrayD<T>> {
+    let is_subnormal = |v: &T| v.classify() == std::num::FpCategory::Subnormal;
+    // A contiguous base and one exponent (`x ** 2`, and its gradient's `x ** 1`): one pass over
+    // the slice, where the broadcasting zip's set-up cost more than the powers on small tensors.
+    if b.ndim() <= a.ndim()
+        && let (Some(x), Some(q)) = (a.as_slice(), fast::single(b))
+        && !is_subnormal(&q)
+        && !x.iter().any(is_subnormal)
+    {
+        return Ok(fast::from_vec(a.shape(), x.iter().map(|&p| p.powf(q)).collect()));
+    }
     let mut out = zip_broadcast(op, a, b, |p, q| p.powf(q))?;
-    let subnormal =
-        |x: &ArcArray<T, IxDyn>| x.iter().any(|v| v.classify() == std::num::FpCategory::Subnormal);
+    let subnormal = |x: &ArcArray<T, IxDyn>| x.iter().any(is_subnormal);
     if !(subnormal(a) || subnormal(b)) {
         return Ok(out);
     }
@@ -477,5 +486,61 @@ mod tests {
         assert!(got[0].is_nan(), "{got:?}");
         assert_eq!(got[1].to_bits(), sub.to_bits(), "{got:?}");
         assert_eq!(got[2], -1.0);
+    }
+
+    /// Pow with a contiguous base and a one-element exponent takes a one-pass path; every
+    /// element must be `powf` of its base, bit for bit, as the broadcasting path gives, and
+    /// the result keeps the base's shape. Exponents of rank above the base's (which raise the
+    /// result's rank) and subnormal operands go the general way and are checked too.
+    #[test]
+    fn pow_by_one_exponent_is_powf_per_element() {
+        let base = [
+            -2.5,
+            -1.0,
+            -0.0,
+            0.0,
+            0.5,
+            1.0,
+            3.0,
+            f64::INFINITY,
+            f64::NAN,
+            7.25,
+        ];
+        for (exp, exp_shape) in [
+            (2.0, &[][..]),
+            (0.5, &[1][..]),
+            (-1.5, &[1, 1][..]),
+            (3.0, &[1, 1, 1][..]),
+            (1.0, &[][..]),
+            (1e-310, &[][..]),
+        ] {
+            let pow = build("Pow", &AttrMap::new(), 2).expect("build");
+            let x = Tensor::from_f64s(DType::F64, &[2, 5], &base).expect("x");
+            let y = Tensor::from_f64s(DType::F64, exp_shape, &[exp]).expect("y");
+            let got = pow.forward(&[&x, &y]).expect("forward").remove(0);
+            let want_shape: &[usize] = if exp_shape.len() > 2 { &[1, 2, 5] } else { &[2, 5] };
+            assert_eq!(got.shape(), want_shape, "exponent {exp} of shape {exp_shape:?}");
+            for (g, b) in got.to_f64_vec().iter().zip(base) {
+                // A subnormal exponent goes the general way; not flushing on this thread,
+                // that is std's pow as well.
+                let w = b.powf(exp);
+                assert!(
+                    g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                    "{b} ** {exp}: {g} vs {w}"
+                );
+            }
+            // f32 as well: the base's dtype picks the kernel.
+            let x = Tensor::from_f64s(DType::F32, &[10], &base).expect("x32");
+            let y = Tensor::from_f64s(DType::F32, &[], &[exp]).expect("y32");
+            let got = pow.forward(&[&x, &y]).expect("forward f32").remove(0);
+            let Tensor::F32(a) = got else { panic!("f32 out") };
+            for (g, b) in a.iter().zip(base) {
+                let w = (b as f32).powf(exp as f32);
+                assert!(
+                    g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                    "f32 {b} ** {exp}"
+                );
+            }
+        }
     }
 }

@@ -35,9 +35,10 @@ pub fn from_vec<T: Elt>(shape: &[usize], v: Vec<T>) -> ArrayD<T> {
 }
 
 /// The single value of a one-element array (a scalar or all-ones shape).
-fn single<T: Elt>(a: &ArcArray<T, IxDyn>) -> Option<T> {
+pub fn single<T: Elt>(a: &ArcArray<T, IxDyn>) -> Option<T> {
     if a.len() == 1 {
-        a.iter().next().copied()
+        // `first` reads the pointer; `iter().next()` builds an n-d iterator (~100 instructions).
+        a.first().copied()
     } else {
         None
     }

@@ -179,6 +179,13 @@ pub fn sum_to_shape(g: &mut dyn Graph, x: &Handle, shape: &[usize]) -> Result<Ha
     if xs == shape {
         return Ok(x.clone());
     }
+    // Only size-1 axes to sum away (`[1, n]` back to `[n]`, AddV2's bias in the seed cell): the
+    // Sum would copy its input (TensorFlow's "reduces nothing" case, which `reduce` follows, so
+    // -0.0 survives), which is what the Reshape does, at a fraction of the bookkeeping. The
+    // recorded Reshape differentiates to the same values for outer tapes.
+    if x.value.numel() == shape.iter().product::<usize>() {
+        return shape::reshape(g, x, shape);
+    }
     let lead = xs.len().saturating_sub(shape.len());
     let mut axes: Vec<i64> = (0..lead as i64).collect();
     for (i, &d) in shape.iter().enumerate() {
@@ -195,5 +202,53 @@ pub fn sum_to_shape(g: &mut dyn Graph, x: &Handle, shape: &[usize]) -> Result<Ha
         Ok(summed)
     } else {
         shape::reshape(g, &summed, shape)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs ops without recording, and counts them by name.
+    #[derive(Default)]
+    struct Plain {
+        next: TensorId,
+        ran: Vec<&'static str>,
+    }
+
+    impl Graph for Plain {
+        fn run(&mut self, op: Arc<dyn Op>, inputs: &[&Handle]) -> Result<Vec<Handle>> {
+            let values: Vec<&Tensor> = inputs.iter().map(|h| &h.value).collect();
+            self.ran.push(op.name());
+            let outs = op.forward(&values)?;
+            Ok(outs.into_iter().map(|t| self.constant(t)).collect())
+        }
+        fn constant(&mut self, value: Tensor) -> Handle {
+            self.next += 1;
+            Handle { id: self.next, value }
+        }
+    }
+
+    /// Summing away only size-1 axes is a Reshape (TensorFlow's Sum copies its input there, so
+    /// -0.0 stays -0.0); a real reduction is a Sum, and a shape that already fits runs nothing.
+    #[test]
+    fn sum_to_shape_reshapes_when_only_size_one_axes_go() {
+        let mut g = Plain::default();
+        let x = g.constant(Tensor::from_f64s(DType::F32, &[1, 2], &[-0.0, 3.0]).expect("x"));
+        let y = sum_to_shape(&mut g, &x, &[2]).expect("to [2]");
+        assert_eq!(y.shape(), &[2]);
+        let v = y.value.to_f64_vec();
+        assert!(v[0] == 0.0 && v[0].is_sign_negative() && v[1] == 3.0, "{v:?}");
+        assert_eq!(g.ran, ["Reshape"]);
+
+        let x = g.constant(Tensor::from_f64s(DType::F64, &[2, 1, 3], &[1., 2., 3., 4., 5., 6.]).expect("x"));
+        let y = sum_to_shape(&mut g, &x, &[1, 3]).expect("to [1, 3]");
+        assert_eq!(y.shape(), &[1, 3]);
+        assert_eq!(y.value.to_f64_vec(), [5.0, 7.0, 9.0]);
+        assert_eq!(g.ran, ["Reshape", "Sum"]);
+
+        let same = sum_to_shape(&mut g, &x, &[2, 1, 3]).expect("same shape");
+        assert_eq!(same.id, x.id);
+        assert_eq!(g.ran.len(), 2);
     }
 }

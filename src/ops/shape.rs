@@ -269,16 +269,18 @@ impl Op for BroadcastTo {
         }
         check_alloc("BroadcastTo", &self.shape)?;
         let sh = IxDyn(&self.shape);
-        let t = any_map!(x, |a| match (a.len(), a.iter().next(), a.broadcast(sh.clone())) {
+        let t = any_map!(x, |a| match (a.len(), a.first()) {
             // One value (a scalar gradient, say) is a fill: no broadcasting iterator.
-            (1, Some(&v), _) => ndarray::ArrayD::from_elem(sh.clone(), v),
-            (_, _, Some(v)) => v.to_owned(),
-            (_, _, None) =>
-                return Err(invalid!(
-                    "BroadcastTo: cannot broadcast {:?} to {:?}",
-                    x.shape(),
-                    self.shape
-                )),
+            (1, Some(&v)) => ndarray::ArrayD::from_elem(sh.clone(), v),
+            _ => match a.broadcast(sh.clone()) {
+                Some(v) => v.to_owned(),
+                None =>
+                    return Err(invalid!(
+                        "BroadcastTo: cannot broadcast {:?} to {:?}",
+                        x.shape(),
+                        self.shape
+                    )),
+            },
         });
         Ok(vec![t])
     }

@@ -372,7 +372,10 @@ impl Session {
                 outputs.len()
             ));
         }
-        let mut out = StepOutput::default();
+        let mut out = StepOutput {
+            values: Vec::with_capacity(outputs.len()),
+            ..StepOutput::default()
+        };
         for (name, h) in outputs.into_iter().zip(result) {
             if name.is_empty() {
                 continue;

@@ -35,9 +35,13 @@ pub struct Tape {
 
 impl Tape {
     pub fn new(persistent: bool, watch_accessed_variables: bool) -> Tape {
+        // Room for a small program's tracked ids and entries (the seed cell's: 2 variables and
+        // 4 ops), so recording one does not regrow the set and vector step by step.
         Tape {
             persistent,
             watch_accessed_variables,
+            tracked: HashSet::with_capacity_and_hasher(16, Default::default()),
+            entries: Vec::with_capacity(8),
             ..Tape::default()
         }
     }
