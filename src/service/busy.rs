@@ -4,13 +4,19 @@
 //! Why: on small and virtual machines, a thread that sleeps in `epoll_wait` (and the idle CPU
 //! under it) takes tens of microseconds to wake, more the longer it slept. An interactive
 //! client (a notebook cell: some Python, one Run, some Python, the next Run) pays that on
-//! every request. Measured on this project's 2-core VM with the Python client: the seed cell
+//! every request. Measured on sessions 1-10's 2-core Xeon VM with the Python client: the seed cell
 //! went from about 500 to 330 us per iteration, KeepAlive 166 -> 133 us (README, performance).
 //!
 //! How: `run` loops on `tokio::task::yield_now` while the window is open. A yielded task is
 //! deferred until the worker has polled the I/O driver without blocking, so every turn of the
 //! loop is one non-blocking poll of the sockets. After the window the task sleeps on a
 //! `Notify` that the next request wakes, so an idle server uses no CPU.
+//!
+//! Each turn also yields the CPU to the OS (`sched_yield`, which returns at once when nothing
+//! else waits for this core). A client on the same small machine (the Python client and its
+//! gRPC threads on 2 cores) otherwise waited for the spinning thread's time slice: on session
+//! 12's 2-core AMD VM the seed cell took 1423-1862 us with the spin against 700-769 us
+//! without busy polling, and 692-772 us with the yield.
 //!
 //! The spinning worker must be the one that owns the I/O driver, which tokio gives only a
 //! runtime with one worker thread (`gradd serve` builds that when busy polling is on; compute
@@ -73,6 +79,8 @@ impl BusyPoll {
         loop {
             while self.open_at(self.now_ns()) {
                 self.turns.fetch_add(1, Ordering::Relaxed);
+                // A syscall that never blocks: it only lets a waiting thread have the core.
+                std::thread::yield_now();
                 tokio::task::yield_now().await;
             }
             self.wake.notified().await;
