@@ -31,7 +31,7 @@ pub fn fill_each<T: Elt>(shape: &[usize], f: impl Fn(std::ops::Range<usize>, &mu
 
 /// An owned array of `shape` over `v` (a kernel's fresh output of the shape's length).
 pub fn from_vec<T: Elt>(shape: &[usize], v: Vec<T>) -> ArrayD<T> {
-    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape)))
+    crate::tensor::dense(shape, v).unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape)))
 }
 
 /// The single value of a one-element array (a scalar or all-ones shape).

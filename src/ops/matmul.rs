@@ -113,7 +113,7 @@ fn float_product<T: Elt>(a: ndarray::ArrayView2<'_, T>, b: ndarray::ArrayView2<'
     match (strided(&a), strided(&b)) {
         (Some((x, ars, acs)), Some((y, brs, bcs))) => {
             let v = crate::kernels::matmul_new(m, k, n, x, ars, acs, y, brs, bcs);
-            ArrayD::from_shape_vec(IxDyn(&[m, n]), v).unwrap_or_else(|_| ArrayD::zeros(IxDyn(&[m, n])))
+            crate::tensor::dense(&[m, n], v).unwrap_or_else(|_| ArrayD::zeros(IxDyn(&[m, n])))
         }
         _ => a.dot(&b).into_dyn(),
     }

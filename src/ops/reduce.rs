@@ -290,9 +290,7 @@ impl Reduce {
             let mut s = [T::zero()];
             crate::kernels::sum_cols(x, 1, x.len(), &mut s);
             let v = if mean { div_count(s[0], x.len()) } else { s[0] };
-            ArrayD::from_shape_vec(IxDyn(shape), vec![v])
-                .ok()
-                .map(ArrayD::into_shared)
+            crate::tensor::dense(shape, vec![v]).ok().map(ArrayD::into_shared)
         }
         let mean = self.kind == Kind::Mean;
         match x {

@@ -271,7 +271,7 @@ impl Op for BroadcastTo {
         let sh = IxDyn(&self.shape);
         let t = any_map!(x, |a| match (a.len(), a.first()) {
             // One value (a scalar gradient, say) is a fill: no broadcasting iterator.
-            (1, Some(&v)) => ndarray::ArrayD::from_elem(sh.clone(), v),
+            (1, Some(&v)) => crate::tensor::filled(&self.shape, v),
             _ => match a.broadcast(sh.clone()) {
                 Some(v) => v.to_owned(),
                 None =>

@@ -1,6 +1,7 @@
 //! Prometheus metrics with go-grpc-prometheus names (grpc_server_started_total,
 //! grpc_server_handled_total, grpc_server_handling_seconds) plus gradd's own
-//! (gradd_sessions, gradd_session_bytes, gradd_tapes, gradd_steps_total), served as text on
+//! (gradd_sessions, gradd_session_bytes, gradd_tapes, gradd_steps_total, and
+//! gradd_busy_poll_turns_total with `--busy-poll`), served as text on
 //! `--metrics-addr`.
 
 use crate::session::SessionStore;
@@ -35,6 +36,8 @@ struct Inner {
 #[derive(Default)]
 pub struct Metrics {
     inner: Mutex<Inner>,
+    /// The busy poller, when `--busy-poll` is on: its turns are exported.
+    busy: std::sync::OnceLock<Arc<super::busy::BusyPoll>>,
 }
 
 fn lock(m: &Mutex<Inner>) -> std::sync::MutexGuard<'_, Inner> {
@@ -57,6 +60,11 @@ impl Metrics {
         }
         h.sum += secs;
         h.count += 1;
+    }
+
+    /// Exports the busy poller's turns (`gradd_busy_poll_turns_total`).
+    pub fn watch_busy_poll(&self, b: Arc<super::busy::BusyPoll>) {
+        let _ = self.busy.set(b);
     }
 
     /// Adds one Run's step counts (op name, or the step kind for non-op steps).
@@ -135,6 +143,13 @@ impl Metrics {
             s,
             "# HELP gradd_tapes Tapes held by all sessions.\n# TYPE gradd_tapes gauge\ngradd_tapes {tapes}"
         );
+        if let Some(b) = self.busy.get() {
+            let _ = writeln!(
+                s,
+                "# HELP gradd_busy_poll_turns_total Turns of the --busy-poll loop: grows while a window after a request is open, stands still while the server is idle.\n# TYPE gradd_busy_poll_turns_total counter\ngradd_busy_poll_turns_total {}",
+                b.turns()
+            );
+        }
         s
     }
 }

@@ -161,6 +161,9 @@ pub async fn serve_with(
         .add_service(InterceptedService::new(reflection().build_v1alpha()?, auth))
         .prepare();
     let busy = cfg.busy_poll.filter(|w| !w.is_zero()).map(BusyPoll::new);
+    if let Some(b) = &busy {
+        metrics.watch_busy_poll(b.clone());
+    }
     let poller = busy.clone().map(|b| tokio::spawn(b.run()));
     let app = Outer::new(routes, metrics.clone(), busy);
 

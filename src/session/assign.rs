@@ -41,7 +41,7 @@ impl Session {
                 if self
                     .vars
                     .get(&id)
-                    .is_some_and(|v| v.value.dtype() == h.value.dtype())
+                    .is_some_and(|v| v.handle.value.dtype() == h.value.dtype())
                 {
                     self.variable_read(h.id);
                 }
@@ -52,26 +52,26 @@ impl Session {
             .vars
             .get_mut(&id)
             .ok_or_else(|| not_found("variable", variable))?;
-        if value.shape() != v.value.shape() || value.dtype() != v.value.dtype() {
+        if value.shape() != v.handle.value.shape() || value.dtype() != v.handle.value.dtype() {
             return Err(invalid!(
                 "cannot assign {} {:?} to variable {variable:?} of {} {:?}",
                 value.dtype(),
                 value.shape(),
-                v.value.dtype(),
-                v.value.shape()
+                v.handle.value.dtype(),
+                v.handle.value.shape()
             ));
         }
         // Never recorded: an update is not part of any tape (TensorFlow).
-        v.value = match mode {
+        v.handle.value = match mode {
             AssignMode::Assign => value,
             AssignMode::Add => ops::binary::Binary(ops::binary::Kind::Add)
-                .forward(&[&v.value, &value])?
+                .forward(&[&v.handle.value, &value])?
                 .remove(0),
             AssignMode::Sub => ops::binary::Binary(ops::binary::Kind::Sub)
-                .forward(&[&v.value, &value])?
+                .forward(&[&v.handle.value, &value])?
                 .remove(0),
         };
-        let out = one(variable.to_string(), Some(v.value.clone()), false);
+        let out = one(variable.to_string(), Some(v.handle.value.clone()), false);
         self.variable_read(id);
         Ok(out)
     }

@@ -44,7 +44,7 @@ impl Session {
     fn ref_elems(&self, name: &str) -> Option<usize> {
         match self.refs.get(name)? {
             Slot::Tensor(h) => Some(h.value.numel()),
-            Slot::Variable(id) => self.vars.get(id).map(|v| v.value.numel()),
+            Slot::Variable(id) => self.vars.get(id).map(|v| v.handle.value.numel()),
         }
     }
 

@@ -30,7 +30,8 @@ enum Slot {
 #[derive(Debug)]
 struct Variable {
     name: String,
-    value: Tensor,
+    /// The variable's id and current value (kept as a handle so op inputs can borrow it).
+    handle: Handle,
     trainable: bool,
 }
 
@@ -48,6 +49,22 @@ pub struct Session {
 
 fn not_found(what: &str, name: &str) -> Error {
     Error::NotFound(format!("unknown {what} {name:?}"))
+}
+
+/// The handle a ref names now (a variable's current value for a variable), borrowed. A free
+/// function over the two maps so the caller can hold it while it mutates the recorder.
+fn lookup<'a>(
+    refs: &'a HashMap<String, Slot>,
+    vars: &'a HashMap<TensorId, Variable>,
+    name: &str,
+) -> Result<&'a Handle> {
+    match refs.get(name) {
+        Some(Slot::Tensor(h)) => Ok(h),
+        Some(Slot::Variable(id)) => (vars.get(id))
+            .map(|v| &v.handle)
+            .ok_or_else(|| not_found("variable", name)),
+        None => Err(not_found("ref", name)),
+    }
 }
 
 impl Session {
@@ -126,7 +143,7 @@ impl Session {
                     id,
                     Variable {
                         name: name.clone(),
-                        value,
+                        handle: Handle { id, value },
                         trainable,
                     },
                 );
@@ -332,17 +349,7 @@ impl Session {
 
     /// The handle a ref names now (a variable's current value for a variable).
     fn handle(&self, name: &str) -> Result<Handle> {
-        match self.refs.get(name) {
-            Some(Slot::Tensor(h)) => Ok(h.clone()),
-            Some(Slot::Variable(id)) => {
-                let v = self.vars.get(id).ok_or_else(|| not_found("variable", name))?;
-                Ok(Handle {
-                    id: *id,
-                    value: v.value.clone(),
-                })
-            }
-            None => Err(not_found("ref", name)),
-        }
+        lookup(&self.refs, &self.vars, name).cloned()
     }
 
     fn handles(&self, names: &[String]) -> Result<Vec<Handle>> {
@@ -357,14 +364,21 @@ impl Session {
         outputs: Vec<String>,
     ) -> Result<StepOutput> {
         let o = ops::build(op, attrs, inputs.len())?;
-        let mut handles: SmallVec<[Handle; 4]> = SmallVec::with_capacity(inputs.len());
+        // The inputs are borrowed from the refs and variables (only the recorder is mutated
+        // while they are held), so a step clones a tensor only where a tape saves it.
+        let mut refs: SmallVec<[&Handle; 4]> = SmallVec::with_capacity(inputs.len());
         for r in inputs {
-            let h = self.handle(r)?;
-            self.variable_read(h.id);
-            handles.push(h);
+            let h = lookup(&self.refs, &self.vars, r)?;
+            // `variable_read`, on the fields it needs.
+            if let Some(v) = self.vars.get(&h.id)
+                && v.trainable
+            {
+                self.rec.variable_accessed(h.id, &v.name);
+            }
+            refs.push(h);
         }
-        let refs: SmallVec<[&Handle; 4]> = handles.iter().collect();
         let result = ops::Graph::run(&mut self.rec, o, &refs).map_err(|e| e.context(op))?;
+        drop(refs);
         if outputs.len() > result.len() {
             return Err(invalid!(
                 "{op} has {} outputs, {} refs were given",
@@ -411,11 +425,8 @@ impl Session {
                 add(h);
             }
         }
-        for (id, v) in &self.vars {
-            add(&Handle {
-                id: *id,
-                value: v.value.clone(),
-            });
+        for v in self.vars.values() {
+            add(&v.handle);
         }
         for t in self.rec.tapes() {
             for h in t.saved() {

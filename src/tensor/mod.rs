@@ -64,13 +64,12 @@ impl Tensor {
 
     /// A tensor of `shape` filled with `value` (converted to `dtype`).
     pub fn full(dtype: DType, shape: &[usize], value: f64) -> Tensor {
-        let sh = IxDyn(shape);
         match dtype {
-            DType::F32 => Tensor::F32(ArcArray::from_elem(sh, value as f32)),
-            DType::F64 => Tensor::F64(ArcArray::from_elem(sh, value)),
-            DType::I32 => Tensor::I32(ArcArray::from_elem(sh, value as i32)),
-            DType::I64 => Tensor::I64(ArcArray::from_elem(sh, value as i64)),
-            DType::Bool => Tensor::Bool(ArcArray::from_elem(sh, value != 0.0)),
+            DType::F32 => Tensor::F32(filled(shape, value as f32).into_shared()),
+            DType::F64 => Tensor::F64(filled(shape, value).into_shared()),
+            DType::I32 => Tensor::I32(filled(shape, value as i32).into_shared()),
+            DType::I64 => Tensor::I64(filled(shape, value as i64).into_shared()),
+            DType::Bool => Tensor::Bool(filled(shape, value != 0.0).into_shared()),
         }
     }
 
@@ -142,6 +141,30 @@ impl Tensor {
     }
 }
 
+/// A row-major array of `shape` over `v` (whose length must be the shape's product). Ranks 0
+/// to 2 are built as fixed-rank arrays and converted: ndarray's n-d constructor spends ~300
+/// instructions on shape and stride handling, several times a small op's arithmetic, and most
+/// ops' outputs are built here.
+pub fn dense<T>(shape: &[usize], v: Vec<T>) -> std::result::Result<ArrayD<T>, ndarray::ShapeError> {
+    match *shape {
+        [] => ndarray::Array0::from_shape_vec((), v).map(|a| a.into_dyn()),
+        [n] => ndarray::Array1::from_shape_vec(n, v).map(|a| a.into_dyn()),
+        [r, c] => ndarray::Array2::from_shape_vec((r, c), v).map(|a| a.into_dyn()),
+        _ => ArrayD::from_shape_vec(IxDyn(shape), v),
+    }
+}
+
+/// An array of `shape` with every element `value` (through `dense`); a shape whose size
+/// overflows panics, as ndarray's `from_elem` does.
+pub fn filled<T: Clone>(shape: &[usize], value: T) -> ArrayD<T> {
+    match shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) {
+        Some(n) => {
+            dense(shape, vec![value.clone(); n]).unwrap_or_else(|_| ArrayD::from_elem(IxDyn(shape), value))
+        }
+        None => ArrayD::from_elem(IxDyn(shape), value),
+    }
+}
+
 fn arr<T>(shape: IxDyn, v: Vec<T>) -> Result<ArcArray<T, IxDyn>> {
     ArcArray::from_shape_vec(shape, v).map_err(|e| invalid!("bad tensor: {e}"))
 }
@@ -189,6 +212,39 @@ pub fn norm_axis(axis: i64, rank: usize) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `dense` and `filled` build what ndarray's n-d constructors build (shape, strides and
+    /// values) at every rank, zero-size dims included, and refuse a length that does not fit.
+    #[test]
+    fn dense_arrays_match_ndarrays_own() {
+        let shapes: [&[usize]; 9] = [
+            &[],
+            &[0],
+            &[5],
+            &[1, 1],
+            &[3, 0],
+            &[2, 3],
+            &[1, 4],
+            &[2, 3, 4],
+            &[2, 1, 3, 2],
+        ];
+        for shape in shapes {
+            let n: usize = shape.iter().product();
+            let v: Vec<i64> = (0..n as i64).map(|i| 3 * i - 7).collect();
+            let want = ArrayD::from_shape_vec(IxDyn(shape), v.clone()).expect("ndarray");
+            let got = dense(shape, v).expect("dense");
+            assert_eq!(got.shape(), want.shape(), "{shape:?}");
+            assert_eq!(got.strides(), want.strides(), "{shape:?}");
+            assert_eq!(got, want, "{shape:?}");
+            let f = filled(shape, 2.5f32);
+            assert_eq!(f, ArrayD::from_elem(IxDyn(shape), 2.5f32), "{shape:?}");
+            assert_eq!(f.strides(), want.strides(), "{shape:?}");
+            assert!(
+                dense(shape, vec![0u8; n + 1]).is_err(),
+                "{shape:?} took n + 1 values"
+            );
+        }
+    }
 
     #[test]
     fn broadcasting_follows_numpy() {
@@ -326,8 +382,7 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
             None
         };
         if let Some((shape, v)) = plain {
-            return ArrayD::from_shape_vec(IxDyn(shape), v)
-                .map_err(|e| crate::error::Error::Internal(format!("{op}: {e}")));
+            return dense(shape, v).map_err(|e| crate::error::Error::Internal(format!("{op}: {e}")));
         }
     }
     if a.shape() == b.shape() {
