@@ -1,21 +1,29 @@
 //! Assigning to variables, and what counts as reading one (TensorFlow's `variable_accessed`:
 //! trainable variables read while tapes record are watched by them).
 
-use super::{AssignMode, AssignSource, Session, Slot, StepOutput, not_found, one};
+use super::graph::Recorder;
+use super::{AssignMode, AssignSource, Session, Slot, StepOutput, Variable, not_found, one};
 use crate::error::Result;
 use crate::invalid;
 use crate::ops::{self, Op as _, TensorId};
+use rustc_hash::FxHashMap as HashMap;
+
+/// A read of a variable (an op's input, an assign's target or source): a trainable one is
+/// watched by the recording tapes that watch accessed variables (TensorFlow's
+/// `variable_accessed`). Any other ref is no variable: nothing happens. On the two fields it
+/// needs, so `run_op` can call it while it holds its inputs borrowed from the others.
+pub(super) fn read_variable(rec: &mut Recorder, vars: &HashMap<TensorId, Variable>, id: TensorId) {
+    if let Some(v) = vars.get(&id)
+        && v.trainable
+    {
+        rec.variable_accessed(id, &v.name);
+    }
+}
 
 impl Session {
-    /// A read of a variable (an op's input, an assign's target or source): a trainable one is
-    /// watched by the recording tapes that watch accessed variables (TensorFlow's
-    /// `variable_accessed`). Any other ref is no variable: nothing happens.
+    /// `read_variable` on this session.
     pub(super) fn variable_read(&mut self, id: TensorId) {
-        if let Some(v) = self.vars.get(&id)
-            && v.trainable
-        {
-            self.rec.variable_accessed(id, &v.name);
-        }
+        read_variable(&mut self.rec, &self.vars, id);
     }
 
     pub(super) fn assign(

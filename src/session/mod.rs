@@ -369,12 +369,7 @@ impl Session {
         let mut refs: SmallVec<[&Handle; 4]> = SmallVec::with_capacity(inputs.len());
         for r in inputs {
             let h = lookup(&self.refs, &self.vars, r)?;
-            // `variable_read`, on the fields it needs.
-            if let Some(v) = self.vars.get(&h.id)
-                && v.trainable
-            {
-                self.rec.variable_accessed(h.id, &v.name);
-            }
+            assign::read_variable(&mut self.rec, &self.vars, h.id);
             refs.push(h);
         }
         let result = ops::Graph::run(&mut self.rec, o, &refs).map_err(|e| e.context(op))?;
