@@ -268,11 +268,10 @@ impl Op for BroadcastTo {
             ));
         }
         check_alloc("BroadcastTo", &self.shape)?;
-        let sh = IxDyn(&self.shape);
         let t = any_map!(x, |a| match (a.len(), a.first()) {
             // One value (a scalar gradient, say) is a fill: no broadcasting iterator.
             (1, Some(&v)) => crate::tensor::filled(&self.shape, v),
-            _ => match a.broadcast(sh.clone()) {
+            _ => match a.broadcast(IxDyn(&self.shape)) {
                 Some(v) => v.to_owned(),
                 None =>
                     return Err(invalid!(
