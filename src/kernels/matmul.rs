@@ -42,7 +42,7 @@ const M_ALIGN: usize = 48;
 
 /// A raw output pointer shared by the pieces of a split product, each writing its own block.
 #[derive(Clone, Copy)]
-struct OutPtr<T>(*mut T);
+pub(super) struct OutPtr<T>(pub(super) *mut T);
 // SAFETY: the pieces of one split write disjoint blocks of the output (see `run`), and the
 // pointee type is `f32`/`f64`, which are `Send`.
 unsafe impl<T: Send> Send for OutPtr<T> {}
@@ -51,16 +51,16 @@ unsafe impl<T: Send> Sync for OutPtr<T> {}
 
 /// The operands of one product after `check_view`, in elements.
 #[derive(Clone, Copy)]
-struct Views<'a, T> {
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &'a [T],
-    ars: usize,
-    acs: usize,
-    b: &'a [T],
-    brs: usize,
-    bcs: usize,
+pub(super) struct Views<'a, T> {
+    pub(super) m: usize,
+    pub(super) k: usize,
+    pub(super) n: usize,
+    pub(super) a: &'a [T],
+    pub(super) ars: usize,
+    pub(super) acs: usize,
+    pub(super) b: &'a [T],
+    pub(super) brs: usize,
+    pub(super) bcs: usize,
 }
 
 impl<T: Float> Views<'_, T> {
@@ -125,8 +125,36 @@ impl<T: Float> Views<'_, T> {
         }
     }
 
-    /// Writes the whole `m x n` product to `out`, on one thread for small products and
-    /// otherwise split into blocks over the rayon pool.
+    /// Writes the whole `m x n` product to `out`: by definition below [`TINY_FLOPS`], with
+    /// `private-gemm-x86` from [`PAR_MIN_FLOPS`] on CPUs with AVX2+FMA (see `matmul_x86`),
+    /// otherwise with `gemm` ([`Views::run_gemm`]).
+    ///
+    /// # Safety
+    /// `out` must be valid for writes of `m * n` elements and not accessed by anything else
+    /// during the call; `k > 0`; the views must have passed `check_view`.
+    unsafe fn run(&self, out: OutPtr<T>) {
+        let flops = self.m.saturating_mul(self.n).saturating_mul(self.k);
+        if flops <= TINY_FLOPS {
+            // SAFETY: the caller's contract is `naive`'s.
+            unsafe { self.naive(out) };
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if flops >= PAR_MIN_FLOPS
+            && let Some(instr) = super::matmul_x86::instr_set()
+        {
+            let threads = rayon::current_num_threads();
+            // SAFETY: the caller's contract, with m, n > 0 (flops > 0) and the instruction set
+            // this CPU was detected to run.
+            unsafe { super::matmul_x86::run(self, out, instr, threads) };
+            return;
+        }
+        // SAFETY: the caller's contract is `run_gemm`'s.
+        unsafe { self.run_gemm(out) };
+    }
+
+    /// Writes the whole `m x n` product to `out` with `gemm`, on one thread for products below
+    /// [`PAR_MIN_FLOPS`] and otherwise split into blocks over the rayon pool.
     ///
     /// The split is ours, not gemm's `Parallelism::Rayon`: gemm packs a transposed right-hand
     /// side (`a @ b^T`, the MatMul gradient `g @ w^T`) on one thread before its parallel loop,
@@ -136,17 +164,11 @@ impl<T: Float> Views<'_, T> {
     /// otherwise rows (`m`), where each block re-packs `b` but gemm keeps long panels.
     ///
     /// # Safety
-    /// `out` must be valid for writes of `m * n` elements and not accessed by anything else
-    /// during the call; `k > 0`; the views must have passed `check_view`.
-    unsafe fn run(&self, out: OutPtr<T>) {
+    /// As [`Views::run`], and the product is above [`TINY_FLOPS`] (gemm needs `k > 0`).
+    unsafe fn run_gemm(&self, out: OutPtr<T>) {
         let (m, n) = (self.m, self.n);
         let threads = rayon::current_num_threads();
         let flops = m.saturating_mul(n).saturating_mul(self.k);
-        if flops <= TINY_FLOPS {
-            // SAFETY: the caller's contract is `naive`'s.
-            unsafe { self.naive(out) };
-            return;
-        }
         let (len, align) = if n >= m { (n, N_ALIGN) } else { (m, M_ALIGN) };
         // Two blocks per thread let a thread that got the core back take a block from one
         // that is descheduled (the box is shared), at no extra packing for column splits.
@@ -198,6 +220,25 @@ fn views<'a, T>(
         brs: b_row_stride,
         bcs: b_col_stride,
     }
+}
+
+/// [`matmul`] through `gemm` whatever the CPU (views as `(slice, row stride, col stride)`),
+/// so the tests check that path on machines whose large products take `private-gemm-x86`.
+#[cfg(test)]
+pub(super) fn matmul_gemm<T: Float>(
+    (m, k, n): (usize, usize, usize),
+    (a, ars, acs): (&[T], usize, usize),
+    (b, brs, bcs): (&[T], usize, usize),
+    out: &mut [T],
+) {
+    assert_eq!(out.len(), m * n, "matmul: out must have {m}x{n} elements");
+    let v = views(m, k, n, a, ars, acs, b, brs, bcs);
+    if m * n * k <= TINY_FLOPS {
+        return matmul(m, k, n, a, ars, acs, b, brs, bcs, out);
+    }
+    // SAFETY: `out` is a unique borrow of m*n elements; k > 0 (the product is above
+    // TINY_FLOPS); `views` checked the operands.
+    unsafe { v.run_gemm(OutPtr(out.as_mut_ptr())) };
 }
 
 /// Computes `out = a @ b` for an `m x k` view `a` and a `k x n` view `b`, each given by

@@ -11,6 +11,8 @@ mod elementwise;
 mod float;
 mod math;
 mod matmul;
+#[cfg(target_arch = "x86_64")]
+mod matmul_x86;
 mod nn;
 mod ops;
 mod reduce;

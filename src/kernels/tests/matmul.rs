@@ -1,6 +1,9 @@
 //! matmul vs a naive triple loop, for every combination of transposed operands (strides),
-//! empty dimensions, vectors, and sizes past the threading threshold.
+//! empty dimensions, vectors, and sizes past the threading threshold; on x86-64 with AVX2 the
+//! large products run on `private-gemm-x86`, so the `gemm` path they take elsewhere is checked
+//! through `matmul_gemm`.
 
+use super::super::matmul::matmul_gemm;
 use super::super::{matmul_f32, matmul_f64, matmul_new};
 use super::*;
 
@@ -29,9 +32,10 @@ fn naive(m: usize, k: usize, n: usize, a: &[f64], b: &[f64]) -> Vec<f64> {
     out
 }
 
-/// The last three are past the threading threshold: split by columns (n >= m, with a ragged
-/// last block) and by rows (m > n).
-const SHAPES: [(usize, usize, usize); 14] = [
+/// From (160, 170, 180) on, past the threading threshold (`PAR_MIN_FLOPS`): for `gemm`, split
+/// by columns (n >= m, with a ragged last block) and by rows (m > n); then a depth past
+/// `private-gemm-x86`'s 512-deep panels, and a row vector and a column vector as outputs.
+const SHAPES: [(usize, usize, usize); 17] = [
     (0, 3, 2),
     (2, 0, 3),
     (3, 2, 0),
@@ -46,6 +50,9 @@ const SHAPES: [(usize, usize, usize); 14] = [
     (160, 170, 180),
     (100, 250, 200),
     (300, 100, 150),
+    (40, 1100, 120),
+    (1, 2100, 2000),
+    (2100, 2000, 1),
 ];
 
 #[test]
@@ -63,6 +70,15 @@ fn matmul_matches_naive_for_all_transposes() {
             let mut out = vec![f64::NAN; m * n];
             matmul_f64(m, k, n, &sa, ars, acs, &sb, brs, bcs, &mut out);
             assert_close(&out, &want, 1e-13 * (k as f64).max(1.0), 1.0, &what);
+            let mut by_gemm = vec![f64::NAN; m * n];
+            matmul_gemm((m, k, n), (&sa, ars, acs), (&sb, brs, bcs), &mut by_gemm);
+            assert_close(
+                &by_gemm,
+                &want,
+                1e-13 * (k as f64).max(1.0),
+                1.0,
+                &format!("gemm {what}"),
+            );
 
             let (sa32, sb32): (Vec<f32>, Vec<f32>) = (
                 sa.iter().map(|&v| v as f32).collect(),
@@ -73,6 +89,16 @@ fn matmul_matches_naive_for_all_transposes() {
             // The allocating form writes the same values into its unzeroed buffer.
             let new32 = matmul_new(m, k, n, &sa32, ars, acs, &sb32, brs, bcs);
             assert_eq!(new32, out32, "matmul_new {what}");
+            let mut by_gemm32 = vec![f32::NAN; m * n];
+            matmul_gemm((m, k, n), (&sa32, ars, acs), (&sb32, brs, bcs), &mut by_gemm32);
+            let by_gemm32: Vec<f64> = by_gemm32.iter().map(|&v| f64::from(v)).collect();
+            assert_close(
+                &by_gemm32,
+                &want,
+                1e-6 * (k as f64).max(1.0),
+                1.0,
+                &format!("gemm f32 {what}"),
+            );
             let out32: Vec<f64> = out32.iter().map(|&v| f64::from(v)).collect();
             assert_close(
                 &out32,
@@ -100,4 +126,46 @@ fn matmul_reads_a_strided_sub_view() {
 fn matmul_rejects_a_view_past_the_slice() {
     let mut out = [0.0f32; 4];
     matmul_f32(2, 2, 2, &[1.0; 3], 2, 1, &[1.0; 4], 2, 1, &mut out);
+}
+
+/// A large product whose operands are sub-blocks of wider matrices (row strides past the
+/// column count), from a test thread (off the pool) and inside a one-thread pool (on it, with
+/// one thread for the kernel): the same values each way, equal to the naive product.
+#[test]
+fn large_matmul_reads_padded_views_on_and_off_the_pool() {
+    let (m, k, n, pad) = (130, 700, 90, 7);
+    let mut rng = Rng::new(43);
+    let a: Vec<f64> = rng.vec(m * (k + pad), -1.0, 1.0);
+    let b: Vec<f64> = rng.vec(k * (n + pad), -1.0, 1.0);
+    let dense = |x: &[f64], rows: usize, cols: usize| -> Vec<f64> {
+        (0..rows)
+            .flat_map(|i| x[i * (cols + pad)..i * (cols + pad) + cols].to_vec())
+            .collect()
+    };
+    let want = naive(m, k, n, &dense(&a, m, k), &dense(&b, k, n));
+    let (a32, b32): (Vec<f32>, Vec<f32>) = (
+        a.iter().map(|&v| v as f32).collect(),
+        b.iter().map(|&v| v as f32).collect(),
+    );
+    let product = || {
+        let mut out = vec![f32::NAN; m * n];
+        matmul_f32(m, k, n, &a32, k + pad, 1, &b32, n + pad, 1, &mut out);
+        out
+    };
+    let off_pool = product();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    let on_pool = pool.install(product);
+    let widened: Vec<f64> = off_pool.iter().map(|&v| f64::from(v)).collect();
+    assert_close(&widened, &want, 1e-6 * k as f64, 1.0, "padded views");
+    let widened: Vec<f64> = on_pool.iter().map(|&v| f64::from(v)).collect();
+    assert_close(
+        &widened,
+        &want,
+        1e-6 * k as f64,
+        1.0,
+        "padded views, one-thread pool",
+    );
 }
