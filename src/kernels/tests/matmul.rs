@@ -169,3 +169,44 @@ fn large_matmul_reads_padded_views_on_and_off_the_pool() {
         "padded views, one-thread pool",
     );
 }
+
+/// Large products from several threads at once, off the pool (as tokio's blocking threads
+/// call) and on it (nested in a parallel loop, so both pool workers run one while asking the
+/// pool for help): every result equals the one-thread answer, and none waits forever.
+#[test]
+fn concurrent_large_matmuls_from_many_threads_agree() {
+    let (m, k, n) = (150, 190, 170);
+    let mut rng = Rng::new(47);
+    let a: Vec<f32> = rng.vec(m * k, -1.0, 1.0);
+    let b: Vec<f32> = rng.vec(k * n, -1.0, 1.0);
+    let product = || matmul_new(m, k, n, &a, k, 1, &b, n, 1);
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    let want: Vec<f64> = one_thread
+        .install(product)
+        .iter()
+        .map(|&v| f64::from(v))
+        .collect();
+    let check = |got: Vec<f32>, what: &str| {
+        let got: Vec<f64> = got.iter().map(|&v| f64::from(v)).collect();
+        assert_close(&got, &want, 1e-5, 1.0, what);
+    };
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            s.spawn(move || {
+                for i in 0..3 {
+                    check(product(), &format!("off the pool, thread {t}, call {i}"));
+                }
+            });
+        }
+        s.spawn(|| {
+            use rayon::prelude::*;
+            let got: Vec<Vec<f32>> = (0..6).into_par_iter().map(|_| product()).collect();
+            for (i, g) in got.into_iter().enumerate() {
+                check(g, &format!("nested in a parallel loop, call {i}"));
+            }
+        });
+    });
+}
