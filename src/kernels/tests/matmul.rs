@@ -91,22 +91,11 @@ fn matmul_matches_naive_for_all_transposes() {
             assert_eq!(new32, out32, "matmul_new {what}");
             let mut by_gemm32 = vec![f32::NAN; m * n];
             matmul_gemm((m, k, n), (&sa32, ars, acs), (&sb32, brs, bcs), &mut by_gemm32);
-            let by_gemm32: Vec<f64> = by_gemm32.iter().map(|&v| f64::from(v)).collect();
-            assert_close(
-                &by_gemm32,
-                &want,
-                1e-6 * (k as f64).max(1.0),
-                1.0,
-                &format!("gemm f32 {what}"),
-            );
-            let out32: Vec<f64> = out32.iter().map(|&v| f64::from(v)).collect();
-            assert_close(
-                &out32,
-                &want,
-                1e-6 * (k as f64).max(1.0),
-                1.0,
-                &format!("f32 {what}"),
-            );
+            for (got, path) in [(out32, "f32"), (by_gemm32, "gemm f32")] {
+                let got: Vec<f64> = got.iter().map(|&v| f64::from(v)).collect();
+                let tol = 1e-6 * (k as f64).max(1.0);
+                assert_close(&got, &want, tol, 1.0, &format!("{path} {what}"));
+            }
         }
     }
 }
