@@ -1,13 +1,16 @@
-//! Matrix multiply through the `gemm` crate, with transposes expressed as strides.
+//! Matrix multiply with transposes expressed as strides: by definition for tiny products, through
+//! `private-gemm-x86` for large ones on AVX2+FMA / AVX-512 CPUs (`matmul_x86`), otherwise
+//! through the `gemm` crate.
 
 use gemm::Parallelism;
 use rayon::prelude::*;
 
 use super::float::Float;
 
-/// Products with fewer multiply-adds than this (~160^3) run on the calling thread: on the
-/// dev box a 128^3 product took 30 µs on one core but 35 µs split over two, while 256^3
-/// took 157 µs on two against ~240 µs on one.
+/// Products with fewer multiply-adds than this (~160^3) run on the calling thread with `gemm`;
+/// from here they are threaded (`private-gemm-x86` where the CPU has it). On the dev box a
+/// 128^3 product took 30 µs on one core but 35 µs split over two, while 256^3 took 157 µs on
+/// two against ~240 µs on one.
 const PAR_MIN_FLOPS: usize = 1 << 22;
 
 /// Products with at most this many multiply-adds (8^3) skip gemm and run by definition: gemm's
@@ -40,11 +43,13 @@ const N_ALIGN: usize = 64;
 /// Row blocks of a split along `m` are multiples of this (gemm's `NR` side: 6 columns).
 const M_ALIGN: usize = 48;
 
-/// A raw output pointer shared by the pieces of a split product, each writing its own block.
+/// A raw output pointer shared by the pieces of a split product, each writing its own block, or
+/// handed whole to the one pool worker that runs a `private-gemm-x86` call.
 #[derive(Clone, Copy)]
 pub(super) struct OutPtr<T>(pub(super) *mut T);
-// SAFETY: the pieces of one split write disjoint blocks of the output (see `run`), and the
-// pointee type is `f32`/`f64`, which are `Send`.
+// SAFETY: the pieces of one split write disjoint blocks of the output (see `run_gemm`), a
+// `matmul_x86::run` call has one writer while its caller waits, and the pointee type is
+// `f32`/`f64`, which are `Send`.
 unsafe impl<T: Send> Send for OutPtr<T> {}
 // SAFETY: as above; the pointer itself is only copied between threads, never used to alias.
 unsafe impl<T: Send> Sync for OutPtr<T> {}
